@@ -1,0 +1,1 @@
+"""Implementations of the CLI subcommands (argument parsing lives in bot/cli.py)."""

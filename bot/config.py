@@ -1,0 +1,51 @@
+"""Settings from the environment or `.env` (every key is listed in `.env.example`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CUNZHAN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token from @BotFather (not needed for demo)"
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./data/cunzhan.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Default time zone for new counties")
+    default_language: Literal["zh", "en"] = "zh"
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL; when set the bot runs a webhook server"
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token"
+    )
+    webhook_listen_host: str = "127.0.0.1"
+    webhook_listen_port: int = 8080
+    telegram_api_base: str | None = Field(
+        default=None, description="Base URL of a local Bot API server (optional)"
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for dialog state when several bot processes run"
+    )
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    dialog_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value

@@ -1,0 +1,1 @@
+"""Pure domain: value objects and rules. Imports nothing outside the standard library."""

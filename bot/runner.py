@@ -1,0 +1,97 @@
+"""Running the Telegram bot: polling or webhook, with the scheduler beside it.
+
+Demo mode and the end-to-end tests call `serve_polling` with a Bot pointed at the local
+Bot API double; production calls it with the real API. Only the base URL differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.bootstrap import App
+from handlers.telegram import build_dispatcher
+from handlers.telegram.commands import register_default_commands
+from handlers.telegram.notifier import TelegramNotifier
+from jobs.scheduler import start_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def make_bot(token: str, api_base: str | None = None) -> Bot:
+    # A custom server must be set on the session: unknown Bot(...) keywords are ignored.
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
+
+
+async def prepare(app: App, bot: Bot) -> Dispatcher:
+    dp = build_dispatcher(app)
+    await register_default_commands(bot)
+    return dp
+
+
+async def serve_polling(
+    app: App,
+    bot: Bot,
+    *,
+    handle_signals: bool = True,
+    polling_timeout: int = 10,
+    ready: asyncio.Event | None = None,
+) -> None:
+    dp = await prepare(app, bot)
+    async with AsyncExitStack() as stack:
+        scheduler = start_scheduler(app, TelegramNotifier(bot))
+        stack.callback(scheduler.shutdown, wait=False)
+        await bot.delete_webhook(drop_pending_updates=False)
+        if ready is not None:
+            dp.startup.register(ready.set)
+        log.info("polling for updates")
+        await dp.start_polling(
+            bot,
+            handle_signals=handle_signals,
+            polling_timeout=polling_timeout,
+            close_bot_session=True,
+        )
+
+
+async def serve_webhook(app: App, bot: Bot) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    settings = app.settings
+    assert settings.webhook_url
+    dp = await prepare(app, bot)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = web.Application()
+    # handle_in_background=False: Telegram gets 200 only after the update was handled, so
+    # a failed handler is redelivered instead of lost; DedupMiddleware absorbs the repeats.
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(web_app, path="/telegram")
+    setup_application(web_app, dp, bot=bot)
+    await bot.set_webhook(
+        settings.webhook_url.rstrip("/") + "/telegram",
+        secret_token=secret,
+        drop_pending_updates=False,
+    )
+    scheduler = start_scheduler(app, TelegramNotifier(bot))
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_listen_host, settings.webhook_listen_port)
+    await site.start()
+    log.info(
+        "webhook server listening on %s:%s",
+        settings.webhook_listen_host,
+        settings.webhook_listen_port,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await runner.cleanup()

@@ -1,0 +1,64 @@
+"""Authorization, in one place.
+
+Every update resolves to an `Actor`. Two questions are answered here and nowhere else:
+may this role use this action at all (`can`), and does this actor's scope reach this place
+(`authorize`)? Front ends use `can` to gate commands and menus; services call `authorize`
+with the place they are about to touch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.domain.errors import NotAllowed
+from bot.domain.roles import Place, Role, Scope, scope_covers
+from bot.domain.text import N_
+
+
+class Action(StrEnum):
+    VIEW_STATION = "view_station"
+    LIST_STATIONS = "list_stations"
+    INVITE_KEEPER = "invite_keeper"
+    INVITE_OPERATOR = "invite_operator"
+    INVITE_STAFF = "invite_staff"
+    INVITE_ADMIN = "invite_admin"
+
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.COUNTY_STAFF: frozenset(
+        {Action.VIEW_STATION, Action.LIST_STATIONS, Action.INVITE_KEEPER, Action.INVITE_OPERATOR}
+    ),
+    Role.TOWNSHIP_OPERATOR: frozenset({Action.VIEW_STATION, Action.LIST_STATIONS}),
+    Role.KEEPER: frozenset({Action.VIEW_STATION}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. `person_id` None means an unknown user (no invite redeemed yet)."""
+
+    channel: str
+    external_id: str
+    person_id: int | None = None
+    display_name: str = ""
+    language: str | None = None
+    role: Role | None = None
+    scope: Scope = field(default_factory=Scope)
+
+    @property
+    def known(self) -> bool:
+        return self.person_id is not None and self.role is not None
+
+
+def can(actor: Actor, action: Action) -> bool:
+    return actor.role is not None and action in ROLE_ACTIONS[actor.role]
+
+
+def authorize(actor: Actor, action: Action, place: Place | None = None) -> None:
+    """Raise NotAllowed unless the actor's role allows `action` over `place`."""
+    if not can(actor, action):
+        raise NotAllowed(N_("You are not allowed to do that."))
+    if place is not None and not scope_covers(actor.role, actor.scope, place):  # type: ignore[arg-type]
+        raise NotAllowed(N_("That is outside the part of the network you look after."))

@@ -1,0 +1,70 @@
+"""Reading the station network, within the reader's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.network import CODE_RE, StationCard, normalise_code
+from bot.domain.roles import Place, Role
+from bot.domain.text import N_
+from bot.services.authz import Action, Actor, authorize
+from bot.services.ports import UnitOfWorkFactory
+
+PAGE_SIZE = 10
+
+
+def parse_code(raw: str) -> str:
+    code = normalise_code(raw)
+    if not CODE_RE.match(code):
+        raise InvalidInput(
+            N_("“{code}” is not a valid code. Codes are letters and digits, e.g. DEMO-S001."),
+            code=raw.strip()[:40],
+        )
+    return code
+
+
+def place_of(card: StationCard) -> Place:
+    return Place(county_id=card.county_id, township_id=card.township_id, station_id=card.id)
+
+
+async def station_card(
+    uow_factory: UnitOfWorkFactory, actor: Actor, code: str | None = None
+) -> StationCard:
+    """A station's card. Without a code a keeper gets their own station."""
+    async with uow_factory() as uow:
+        if code is None:
+            if actor.role is not Role.KEEPER or actor.scope.station_id is None:
+                raise InvalidInput(N_("Send the station code, e.g. /station DEMO-S001."))
+            card = await uow.network.station_by_id(actor.scope.station_id)
+        else:
+            code = parse_code(code)
+            card = await uow.network.station_by_code(code)
+    if card is None:
+        # Same answer whether the station does not exist or lies outside the scope would
+        # be kinder to privacy, but county clerks need to know a typo from a foreign code.
+        raise NotFound(N_("No station has the code {code}."), code=code)
+    authorize(actor, Action.VIEW_STATION, place_of(card))
+    return card
+
+
+@dataclass(frozen=True)
+class StationPage:
+    stations: list[StationCard]
+    total: int
+    page: int
+    pages: int
+
+
+async def list_stations(uow_factory: UnitOfWorkFactory, actor: Actor, page: int = 0) -> StationPage:
+    authorize(actor, Action.LIST_STATIONS)
+    scope = actor.scope
+    async with uow_factory() as uow:
+        cards, total = await uow.network.stations(
+            county_id=scope.county_id if actor.role is Role.COUNTY_STAFF else None,
+            township_id=scope.township_id if actor.role is Role.TOWNSHIP_OPERATOR else None,
+            limit=PAGE_SIZE,
+            offset=max(page, 0) * PAGE_SIZE,
+        )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return StationPage(cards, total, page, pages)

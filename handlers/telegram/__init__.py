@@ -1,0 +1,50 @@
+"""The Telegram front end: thin aiogram routers over bot.services."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher, Router
+from aiogram.fsm.storage.base import BaseStorage
+
+from bot.bootstrap import App
+from handlers.telegram import basics, fallback, invites, start, stations
+from handlers.telegram.fsm import SqlStorage
+from handlers.telegram.middlewares.actor import ActorMiddleware
+from handlers.telegram.middlewares.dedup import DedupMiddleware
+from handlers.telegram.middlewares.dialog_expiry import DialogExpiryMiddleware
+from handlers.telegram.middlewares.guard import GuardMiddleware
+
+
+def get_routers() -> list[Router]:
+    # Order matters: /cancel and friends first so they work in every dialog state; the
+    # fallback last.
+    modules = (basics, start, invites, stations, fallback)
+    return [module.router.build() for module in modules]
+
+
+def build_fsm_storage(app: App) -> BaseStorage:
+    if app.settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        # Redis forgets idle dialogs by itself, a little after the notice is due.
+        ttl = int(app.dialog_idle.total_seconds() * 2)
+        return RedisStorage.from_url(app.settings.redis_url, state_ttl=ttl, data_ttl=ttl)
+    return SqlStorage(app.dialogs, app.clock)
+
+
+def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+    dp = Dispatcher(
+        storage=fsm_storage or build_fsm_storage(app),
+        # Dependencies handlers receive as keyword arguments.
+        app=app,
+        uow_factory=app.uow,
+        clock=app.clock,
+        settings=app.settings,
+    )
+    dp.update.outer_middleware(DedupMiddleware(app.updates, app.clock))
+    dp.update.outer_middleware(ActorMiddleware(app.uow, app.settings.default_language))
+    dp.update.outer_middleware(DialogExpiryMiddleware(app.clock, app.dialog_idle))
+    guard = GuardMiddleware()
+    dp.message.middleware(guard)
+    dp.callback_query.middleware(guard)
+    dp.include_routers(*get_routers())
+    return dp

@@ -1,0 +1,147 @@
+"""/help, /menu, /cancel and /lang: open to everyone, in every state."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.text import N_
+from bot.i18n import LANGUAGES, Translator
+from bot.services.authz import Actor
+from bot.services.identity import set_language
+from bot.services.ports import UnitOfWorkFactory
+from handlers.telegram.callbacks import CancelCb, LangCb, MenuCb
+from handlers.telegram.commands import commands_for, register_chat_commands
+from handlers.telegram.keyboards import language_menu, main_menu
+from handlers.telegram.middlewares.actor import prefs_key
+from handlers.telegram.middlewares.guard import NOT_REGISTERED
+from handlers.telegram.routing import Routes
+
+router = Routes("basics")
+
+FORMS_HELP = N_(
+    "Tip: every step can be stopped with /cancel; an unfinished form closes by itself "
+    "after a while without a reply."
+)
+
+
+def help_text(actor: Actor, t: Translator) -> str:
+    lines = [t("Cunzhan 村站 — the village station assistant."), ""]
+    if not actor.known:
+        lines += [t(NOT_REGISTERED), ""]
+    lines += [f"/{c.name} — {t(c.description)}" for c in commands_for(actor)]
+    lines += ["", t(FORMS_HELP)]
+    return "\n".join(lines)
+
+
+def menu_text(actor: Actor, t: Translator) -> str:
+    if not actor.known:
+        return t(NOT_REGISTERED)
+    return t("Main menu. Choose an action:")
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, actor: Actor, t: Translator) -> None:
+    had_dialog = await state.get_state() is not None
+    await state.clear()
+    text = t("Cancelled. Nothing was saved.") if had_dialog else t("Nothing to cancel.")
+    markup = main_menu(actor, t) if actor.known else None
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(CancelCb.filter())
+async def cancel_button(query: CallbackQuery, state: FSMContext, actor: Actor, t: Translator):
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t("Cancelled. Nothing was saved."), reply_markup=main_menu(actor, t)
+        )
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, actor: Actor, t: Translator) -> None:
+    await message.answer(help_text(actor, t))
+
+
+@router.callback_query(MenuCb.filter(F.item == "help"))
+async def help_button(query: CallbackQuery, actor: Actor, t: Translator) -> None:
+    await query.answer()
+    await query.bot.send_message(query.from_user.id, help_text(actor, t))
+
+
+@router.message(Command("menu"))
+async def menu(message: Message, actor: Actor, t: Translator) -> None:
+    markup = main_menu(actor, t) if actor.known else None
+    await message.answer(menu_text(actor, t), reply_markup=markup)
+
+
+@router.message(Command("lang"))
+async def lang_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    uow_factory: UnitOfWorkFactory,
+    fsm_storage: BaseStorage,
+) -> None:
+    choice = (command.args or "").strip().lower()
+    if not choice:
+        await message.answer(t("Choose your language:"), reply_markup=language_menu())
+        return
+    if choice not in LANGUAGES:
+        await message.answer(
+            t("Unknown language “{choice}”. Send /lang zh or /lang en.", choice=choice[:20])
+        )
+        return
+    await _switch(
+        bot, message.chat.id, message.from_user.id, choice, actor, uow_factory, fsm_storage, message
+    )
+
+
+@router.callback_query(MenuCb.filter(F.item == "lang"))
+async def lang_button(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    await query.bot.send_message(
+        query.from_user.id, t("Choose your language:"), reply_markup=language_menu()
+    )
+
+
+@router.callback_query(LangCb.filter())
+async def lang_chosen(
+    query: CallbackQuery,
+    callback_data: LangCb,
+    bot: Bot,
+    actor: Actor,
+    uow_factory: UnitOfWorkFactory,
+    fsm_storage: BaseStorage,
+) -> None:
+    await query.answer()
+    if callback_data.lang not in LANGUAGES:
+        return
+    await _switch(
+        bot,
+        query.from_user.id,
+        query.from_user.id,
+        callback_data.lang,
+        actor,
+        uow_factory,
+        fsm_storage,
+        None,
+    )
+
+
+async def _switch(bot, chat_id, user_id, language, actor, uow_factory, fsm_storage, message):
+    if actor.known:
+        await set_language(uow_factory, actor, language)
+    else:
+        await fsm_storage.update_data(prefs_key(bot.id, user_id), {"lang": language})
+    t = Translator(language)
+    if actor.known:
+        await register_chat_commands(bot, chat_id, actor, t)
+    markup = main_menu(actor, t) if actor.known else None
+    await bot.send_message(chat_id, t("Language set: English."), reply_markup=markup)

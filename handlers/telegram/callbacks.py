@@ -1,0 +1,30 @@
+"""Callback data factories. Telegram allows 64 bytes; who pressed is re-checked from the
+update itself on every press, never taken from these payloads."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuCb(CallbackData, prefix="m"):
+    item: str
+
+
+class LangCb(CallbackData, prefix="l"):
+    lang: str
+
+
+class StationsPageCb(CallbackData, prefix="sp"):
+    page: int
+
+
+class InviteConfirmCb(CallbackData, prefix="ic"):
+    """Confirms a keeper invite. `nonce` names this one request: a second tap of the same
+    button finds the invite already made instead of making another."""
+
+    code: str
+    nonce: str
+
+
+class CancelCb(CallbackData, prefix="x"):
+    pass

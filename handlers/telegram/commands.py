@@ -1,0 +1,74 @@
+"""The command list, per role, and its registration with Telegram (set_my_commands)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.domain.text import N_
+from bot.i18n import LANGUAGES, Translator
+from bot.services.authz import Action, Actor, can
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    action: Action | None = None  # None: open to everyone
+
+
+COMMANDS = (
+    Command("menu", N_("Main menu")),
+    Command("station", N_("Station card"), Action.VIEW_STATION),
+    Command("stations", N_("List stations"), Action.LIST_STATIONS),
+    Command("invite", N_("Invite a station keeper: /invite <station code>"), Action.INVITE_KEEPER),
+    Command(
+        "invite_operator",
+        N_("Invite a township operator: /invite_operator <township code>"),
+        Action.INVITE_OPERATOR,
+    ),
+    Command(
+        "invite_staff", N_("Invite county staff: /invite_staff <county code>"), Action.INVITE_STAFF
+    ),
+    Command("invite_admin", N_("Invite an administrator"), Action.INVITE_ADMIN),
+    Command("help", N_("Help")),
+    Command("lang", N_("Language: 中文 / English")),
+    Command("cancel", N_("Cancel the current step")),
+)
+
+
+def commands_for(actor: Actor) -> list[Command]:
+    return [c for c in COMMANDS if c.action is None or can(actor, c.action)]
+
+
+def _bot_commands(commands: list[Command], t: Translator) -> list[BotCommand]:
+    # Telegram wants 1-256 characters of description and lowercase names.
+    return [BotCommand(command=c.name, description=t(c.description)[:256]) for c in commands]
+
+
+async def register_default_commands(bot: Bot) -> None:
+    """The list strangers see: the commands open to everyone, in Chinese and English."""
+    anonymous = Actor(channel="telegram", external_id="")
+    for language in LANGUAGES:
+        commands = _bot_commands(commands_for(anonymous), Translator(language))
+        await bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeDefault(),
+            language_code=None if language == "zh" else language,
+        )
+
+
+async def register_chat_commands(bot: Bot, chat_id: int, actor: Actor, t: Translator) -> None:
+    """The list for one person's private chat, after their role or language changed."""
+    try:
+        await bot.set_my_commands(
+            _bot_commands(commands_for(actor), t), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
+    except TelegramAPIError:  # a cosmetic failure must not fail the update
+        log.warning("set_my_commands failed for a chat", exc_info=True)

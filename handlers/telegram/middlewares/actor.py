@@ -1,0 +1,50 @@
+"""Outer middleware: every update resolves to an Actor and a Translator.
+
+Handlers then receive `actor` and `t` as keyword arguments (aiogram's dependency
+injection), and never look a user up themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.types import TelegramObject, User
+
+from bot.i18n import Translator, pick_language
+from bot.services.identity import resolve_actor
+from bot.services.ports import UnitOfWorkFactory
+
+CHANNEL = "telegram"
+PREFS_DESTINY = "prefs"  # a stranger's language choice, kept beside dialog state
+
+
+def prefs_key(bot_id: int, user_id: int) -> StorageKey:
+    return StorageKey(bot_id=bot_id, chat_id=user_id, user_id=user_id, destiny=PREFS_DESTINY)
+
+
+class ActorMiddleware(BaseMiddleware):
+    def __init__(self, uow_factory: UnitOfWorkFactory, default_language: str) -> None:
+        self.uow_factory = uow_factory
+        self.default_language = default_language
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return None  # channel posts and the like: nobody to serve
+        actor = await resolve_actor(self.uow_factory, CHANNEL, str(user.id))
+        language = actor.language
+        if language is None:
+            storage: BaseStorage = data["fsm_storage"]
+            prefs = await storage.get_data(prefs_key(data["bot"].id, user.id))
+            language = prefs.get("lang")
+        data["actor"] = actor
+        data["t"] = Translator(pick_language(language, user.language_code, self.default_language))
+        return await handler(event, data)

@@ -1,0 +1,58 @@
+"""Turning service results into chat text. Plain text (no parse mode), so names with
+'<' or '*' in them can never break a message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.network import STATUS_LABELS, TIER_LABELS, StationCard
+from bot.domain.roles import ROLE_LABELS
+from bot.i18n import Translator
+from bot.services.authz import Actor
+from bot.services.network import StationPage
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def station_card(card: StationCard, t: Translator) -> str:
+    lines = [
+        f"{card.name} ({card.code})",
+        t(
+            "Village: {village} · Township: {township} · County: {county}",
+            village=card.village_name,
+            township=card.township_name,
+            county=card.county_name,
+        ),
+        t("Tier: {tier}", tier=TIER_LABELS[card.tier]),
+        t("Status: {status}", status=STATUS_LABELS[card.status]),
+    ]
+    if card.opened_on:
+        lines.append(t("Opened: {date}", date=card.opened_on.isoformat()))
+    if card.latitude and card.longitude:
+        lines.append(t("Location: {lat}, {lon}", lat=card.latitude, lon=card.longitude))
+    return "\n".join(lines)
+
+
+def station_page(page: StationPage, t: Translator) -> str:
+    if page.total == 0:
+        return t("No stations yet. County staff load them with: python -m bot network import")
+    header = t(
+        "Stations: {total} (page {page} of {pages})",
+        total=page.total,
+        page=page.page + 1,
+        pages=page.pages,
+    )
+    rows = [
+        f"{card.code} · {card.name} · {card.village_name} · {t(STATUS_LABELS[card.status])}"
+        for card in page.stations
+    ]
+    return "\n".join([header, *rows])
+
+
+def who(actor: Actor, t: Translator) -> str:
+    if actor.role is None:
+        return ""
+    return t(ROLE_LABELS[actor.role])

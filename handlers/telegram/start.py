@@ -1,0 +1,85 @@
+"""/start: the greeting, and the landing point of every deep link and QR code."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.domain.clock import Clock
+from bot.domain.invites import looks_like_invite
+from bot.domain.roles import ROLE_LABELS
+from bot.i18n import Translator
+from bot.services.authz import Actor
+from bot.services.invites import redeem_invite
+from bot.services.ports import UnitOfWorkFactory
+from handlers.telegram.basics import menu_text
+from handlers.telegram.commands import register_chat_commands
+from handlers.telegram.keyboards import main_menu
+from handlers.telegram.middlewares.actor import CHANNEL
+from handlers.telegram.routing import Routes
+
+router = Routes("start")
+
+
+@router.message(CommandStart(deep_link=True))
+async def start_with_payload(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+) -> None:
+    payload = command.args or ""
+    if not looks_like_invite(payload):
+        # Station notice-board codes will land here too (see ROADMAP); until then any other
+        # payload is simply not ours.
+        await message.answer(t("This link is not recognised. Ask county staff for a new QR code."))
+        return
+    user = message.from_user
+    redeemed = await redeem_invite(
+        uow_factory,
+        clock,
+        channel=CHANNEL,
+        external_id=str(user.id),
+        chat_id=str(message.chat.id),
+        display_name=user.full_name,
+        language=t.language,
+        token=payload,
+    )
+    await state.clear()
+    new_actor = redeemed.actor
+    role = t(ROLE_LABELS[redeemed.role])
+    if redeemed.already:
+        text = t(
+            "You are already registered as {role}: {place}.", role=role, place=redeemed.scope_label
+        )
+    else:
+        await register_chat_commands(bot, message.chat.id, new_actor, t)
+        text = t(
+            "Welcome, {name}! You are now registered as {role}: {place}.",
+            name=user.full_name,
+            role=role,
+            place=redeemed.scope_label,
+        )
+    await message.answer(
+        text + "\n\n" + menu_text(new_actor, t), reply_markup=main_menu(new_actor, t)
+    )
+
+
+@router.message(CommandStart())
+async def start(message: Message, bot: Bot, actor: Actor, t: Translator) -> None:
+    if actor.known:
+        await register_chat_commands(bot, message.chat.id, actor, t)
+        await message.answer(
+            t("Hello, {name}.", name=actor.display_name) + "\n" + menu_text(actor, t),
+            reply_markup=main_menu(actor, t),
+        )
+        return
+    await message.answer(
+        t("Welcome to Cunzhan 村站, the village station assistant.") + "\n\n" + menu_text(actor, t)
+    )

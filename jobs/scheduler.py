@@ -1,0 +1,36 @@
+"""APScheduler wiring. Jobs are woken on an interval; catch-up is the jobs' own business."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bootstrap import App
+from bot.domain.dialogs import expired_notice
+from jobs.dialog_expiry import Notify, expire_idle_dialogs, prune_processed_updates
+
+SWEEP_SECONDS = 60
+
+
+def start_scheduler(app: App, notify: Notify) -> AsyncIOScheduler:
+    """Must be called inside the running event loop (AsyncIOScheduler's rule)."""
+
+    async def sweep_dialogs() -> None:
+        await expire_idle_dialogs(
+            app.dialogs, notify, app.clock.now(), app.dialog_idle, expired_notice(app.dialog_idle)
+        )
+
+    async def prune() -> None:
+        await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
+
+    scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
+    # coalesce + a generous grace time: a sweep missed while busy runs once, late, not never.
+    defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    if not app.settings.redis_url:  # Redis dialogs expire by TTL and the lazy check
+        scheduler.add_job(
+            sweep_dialogs, "interval", seconds=SWEEP_SECONDS, id="dialogs", **defaults
+        )
+    scheduler.add_job(prune, "interval", hours=6, id="prune-updates", **defaults)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,67 @@
+"""Engine construction with the connection rules the platform demands.
+
+SQLite: WAL, foreign keys, a busy timeout and synchronous=FULL on every connection; the
+driver's own transaction handling is switched off so that we emit BEGIN ourselves, and
+write transactions say BEGIN IMMEDIATE (a deferred transaction that reads and then writes
+can fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout cures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+WRITE_OPTION = "cunzhan_write"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for log lines."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, **kwargs)
+        _install_sqlite_rules(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
+
+
+def _install_sqlite_rules(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy emit BEGIN (see module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - exercised by every test
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A short write transaction outside any unit of work (BEGIN IMMEDIATE on SQLite)."""
+    async with engine.connect() as raw:
+        conn = await raw.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            yield conn

@@ -1,0 +1,94 @@
+"""Dialog (FSM) state rows. The aiogram adapter is handlers/telegram/fsm.py."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import write_transaction
+from storage.repositories.base import Repo
+from storage.schema import dialog_states
+
+KeyTuple = tuple[int, int, int, int, str, str]  # bot, chat, user, thread, business, destiny
+_KEY_COLUMNS = ("bot_id", "chat_id", "user_id", "thread_id", "business_connection_id", "destiny")
+
+
+def _where(key: KeyTuple):
+    return and_(
+        *(dialog_states.c[name] == value for name, value in zip(_KEY_COLUMNS, key, strict=True))
+    )
+
+
+@dataclass(frozen=True)
+class IdleDialog:
+    key: KeyTuple
+    state: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+class SqlDialogStore:
+    """Short transactions of their own: dialog state is written as the conversation moves,
+    outside any business transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get(self, key: KeyTuple) -> tuple[str | None, dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            query = select(dialog_states.c.state, dialog_states.c.data).where(_where(key))
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None, {}
+        return row.state, json.loads(row.data)
+
+    async def set_state(self, key: KeyTuple, state: str | None, now: datetime) -> None:
+        await self._upsert(key, {"state": state, "updated_at": now})
+
+    async def set_data(self, key: KeyTuple, data: dict[str, Any], now: datetime) -> None:
+        encoded = json.dumps(data, ensure_ascii=False, default=str)
+        await self._upsert(key, {"data": encoded, "updated_at": now})
+
+    async def _upsert(self, key: KeyTuple, values: dict[str, Any]) -> None:
+        async with write_transaction(self.engine) as conn:
+            row = dict(zip(_KEY_COLUMNS, key, strict=True))
+            statement = Repo(conn).insert(dialog_states).values(**row, **values)
+            statement = statement.on_conflict_do_update(
+                index_elements=list(_KEY_COLUMNS), set_=values
+            )
+            await conn.execute(statement)
+
+    async def idle(self, before: datetime, limit: int = 200) -> list[IdleDialog]:
+        async with self.engine.connect() as conn:
+            query = (
+                select(dialog_states)
+                .where(dialog_states.c.state.is_not(None), dialog_states.c.updated_at < before)
+                .order_by(dialog_states.c.updated_at)
+                .limit(limit)
+            )
+            rows = (await conn.execute(query)).all()
+        return [
+            IdleDialog(
+                tuple(getattr(row, name) for name in _KEY_COLUMNS),  # type: ignore[arg-type]
+                row.state,
+                json.loads(row.data),
+                row.updated_at,
+            )
+            for row in rows
+        ]
+
+    async def end_if_unchanged(self, dialog: IdleDialog) -> bool:
+        """End an idle dialog unless it moved since it was read. True for exactly one caller
+        when several processes sweep at once, so the notice goes out once."""
+        async with write_transaction(self.engine) as conn:
+            result = await conn.execute(
+                delete(dialog_states).where(
+                    _where(dialog.key), dialog_states.c.updated_at == dialog.updated_at
+                )
+            )
+        return result.rowcount == 1

@@ -1,0 +1,67 @@
+"""The SQL unit of work: one short transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.engine import WRITE_OPTION
+from storage.repositories.audit import SqlAuditRepo
+from storage.repositories.invites import SqlInviteRepo
+from storage.repositories.network import SqlNetworkRepo
+from storage.repositories.people import SqlPeopleRepo
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+        self._engine = engine
+        self._write = write
+        self._conn: AsyncConnection | None = None
+        self._committed = False
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._conn is not None, "unit of work not entered"
+        return self._conn
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        conn = await self._engine.connect()
+        if self._write:
+            conn = await conn.execution_options(**{WRITE_OPTION: True})
+        await conn.begin()
+        self._conn = conn
+        self.network = SqlNetworkRepo(conn)
+        self.people = SqlPeopleRepo(conn)
+        self.invites = SqlInviteRepo(conn)
+        self.audit = SqlAuditRepo(conn)
+        return self
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+        self._committed = True
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if not self._committed and conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+
+class SqlUnitOfWorkFactory:
+    """`uow(write=True)` opens a write transaction (BEGIN IMMEDIATE on SQLite)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=write)

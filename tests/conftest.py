@@ -1,0 +1,93 @@
+"""Shared fixtures. Storage fixtures run every test on SQLite and on PostgreSQL.
+
+PostgreSQL comes from CUNZHAN_TEST_POSTGRES_URL (default: the local server on
+127.0.0.1:5432, database `test`). Each test gets a fresh schema there. When the server is
+unreachable the PostgreSQL cases are skipped, unless CUNZHAN_REQUIRE_POSTGRES=1 (CI sets
+it), in which case they fail: CI must prove both engines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWorkFactory
+
+PG_URL = os.environ.get(
+    "CUNZHAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("CUNZHAN_REQUIRE_POSTGRES") == "1"
+_pg_ok: bool | None = None
+
+
+async def _postgres_reachable() -> bool:
+    global _pg_ok
+    if _pg_ok is None:
+        engine = create_engine(PG_URL)
+        try:
+            async with asyncio.timeout(5), engine.connect():
+                _pg_ok = True
+        except Exception:
+            _pg_ok = False
+        finally:
+            await engine.dispose()
+    return _pg_ok
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
+    """A freshly migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        eng = create_engine(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+        await upgrade(eng)
+        yield eng
+        await eng.dispose()
+        return
+    if not await _postgres_reachable():
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable at {PG_URL}")
+        pytest.skip("PostgreSQL unreachable")
+    schema = "t_" + secrets.token_hex(6)
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    eng = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await upgrade(eng)
+        yield eng
+    finally:
+        await eng.dispose()
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        await admin.dispose()
+
+
+@pytest.fixture
+async def uow_factory(engine) -> SqlUnitOfWorkFactory:
+    return SqlUnitOfWorkFactory(engine)
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -1,0 +1,187 @@
+"""Every role against every command, aimed at its own scope and at a foreign one.
+
+Roles: a stranger, the keeper of A-S1, the operator of township A-T1, staff of county A,
+an admin. Network: county A (A-T1: A-S1, A-S2; A-T2: A-S3) and county B (B-S1).
+"""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.methods import SendPhoto
+
+from bot.domain.roles import Role
+
+NOT_REGISTERED = "not registered"
+NOT_ALLOWED = "not allowed"
+OUTSIDE = "outside the part of the network"
+CARD = "Tier:"
+QR = "<photo>"
+
+ROLES = {
+    "stranger": None,
+    "keeper": (Role.KEEPER, "A-S1"),
+    "operator": (Role.TOWNSHIP_OPERATOR, "A-T1"),
+    "staff": (Role.COUNTY_STAFF, "A"),
+    "admin": (Role.ADMIN, None),
+}
+
+MATRIX = [
+    # command, {role: expected}
+    (
+        "/station",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "A-S1",
+            "operator": "Send the station code",
+            "staff": "Send the station code",
+            "admin": "Send the station code",
+        },
+    ),
+    (
+        "/station A-S2",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": CARD,
+            "staff": CARD,
+            "admin": CARD,
+        },
+    ),
+    (
+        "/station A-S3",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": OUTSIDE,
+            "staff": CARD,
+            "admin": CARD,
+        },
+    ),
+    (
+        "/station B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": OUTSIDE,
+            "staff": OUTSIDE,
+            "admin": CARD,
+        },
+    ),
+    (
+        "/stations",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": "Stations: 2",
+            "staff": "Stations: 3",
+            "admin": "Stations: 4",
+        },
+    ),
+    (
+        "/invite A-S3",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": QR,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite_operator A-T2",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": QR,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite_operator B-T1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite_staff A",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite_staff B",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": QR,
+        },
+    ),
+    (
+        "/invite_admin",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": QR,
+        },
+    ),
+]
+
+CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]
+
+
+@pytest.mark.parametrize(
+    ("command", "role", "expected"), CASES, ids=[f"{r}:{c}" for c, r, _ in CASES]
+)
+async def test_matrix(app, chat, people, command, role, expected):
+    grant = ROLES[role]
+    if grant is None:
+        user = chat.user(900, "en")
+    else:
+        user = await people.register(900, grant[0], grant[1], language="en")
+    sent = await chat.send(user, command)
+    if expected == QR:
+        assert any(isinstance(c, SendPhoto) for c in sent.calls), sent.text
+    else:
+        assert expected in sent.text, sent.text
+        assert not any(isinstance(c, SendPhoto) for c in sent.calls)
+
+
+async def test_menu_buttons_follow_the_policy(chat, people):
+    keeper = await people.register(1, Role.KEEPER, "A-S1", language="en")
+    staff = await people.register(2, Role.COUNTY_STAFF, "A", language="en")
+    keeper_buttons = [label for label, _ in (await chat.send(keeper, "/menu")).buttons]
+    staff_buttons = [label for label, _ in (await chat.send(staff, "/menu")).buttons]
+    assert any("My station" in b for b in keeper_buttons)
+    assert not any("Invite" in b for b in keeper_buttons)
+    assert any("Invite" in b for b in staff_buttons)
+
+
+async def test_forged_callback_is_checked_against_the_presser(app, chat, people):
+    """Callback data are never trusted: a keeper replaying a staff invite button is refused."""
+    keeper = await people.register(3, Role.KEEPER, "A-S1", language="en")
+    sent = await chat.feed(chat.callback_update(keeper, "ic:A-S3:deadbeef"))
+    assert NOT_ALLOWED in " ".join(sent.alerts)
+    assert not any(isinstance(c, SendPhoto) for c in sent.calls)
