@@ -60,28 +60,38 @@ async def serve_polling(
         )
 
 
-async def serve_webhook(app: App, bot: Bot) -> None:
+WEBHOOK_PATH = "/telegram"
+
+
+def webhook_app(dp: Dispatcher, bot: Bot, secret: str | None):
+    """The aiohttp application that receives Telegram's POSTs."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    web_app = web.Application()
+    # handle_in_background=False: Telegram gets 200 only after the update was handled, so
+    # a failed handler is redelivered instead of lost; DedupMiddleware absorbs the repeats.
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(web_app, path=WEBHOOK_PATH)
+    setup_application(web_app, dp, bot=bot)
+    return web_app
+
+
+async def serve_webhook(app: App, bot: Bot) -> None:
     from aiohttp import web
 
     settings = app.settings
     assert settings.webhook_url
     dp = await prepare(app, bot)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    web_app = web.Application()
-    # handle_in_background=False: Telegram gets 200 only after the update was handled, so
-    # a failed handler is redelivered instead of lost; DedupMiddleware absorbs the repeats.
-    SimpleRequestHandler(
-        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(web_app, path="/telegram")
-    setup_application(web_app, dp, bot=bot)
     await bot.set_webhook(
-        settings.webhook_url.rstrip("/") + "/telegram",
+        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
         secret_token=secret,
         drop_pending_updates=False,
     )
     scheduler = start_scheduler(app, TelegramNotifier(bot))
-    runner = web.AppRunner(web_app)
+    runner = web.AppRunner(webhook_app(dp, bot, secret))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen_host, settings.webhook_listen_port)
     await site.start()

@@ -23,11 +23,16 @@ def get_routers() -> list[Router]:
 
 def build_fsm_storage(app: App) -> BaseStorage:
     if app.settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
 
-        # Redis forgets idle dialogs by itself, a little after the notice is due.
+        # Redis forgets idle dialogs by itself, a little after the notice is due. Destiny
+        # is part of the key because a stranger's language choice lives beside the dialog.
         ttl = int(app.dialog_idle.total_seconds() * 2)
-        return RedisStorage.from_url(app.settings.redis_url, state_ttl=ttl, data_ttl=ttl)
+        keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        return RedisStorage.from_url(
+            app.settings.redis_url, key_builder=keys, state_ttl=ttl, data_ttl=ttl
+        )
     return SqlStorage(app.dialogs, app.clock)
 
 

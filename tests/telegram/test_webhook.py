@@ -1,0 +1,39 @@
+"""Webhook mode over real HTTP: the secret is enforced and a retried POST counts once."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiogram import Bot
+from aiogram.methods import SendPhoto
+from aiohttp import web
+
+from bot.domain.roles import Role
+from bot.runner import WEBHOOK_PATH, webhook_app
+from handlers.telegram import build_dispatcher
+from tests.support.chat import RecordingSession
+
+
+async def test_webhook_checks_the_secret_and_dedups(app, chat, people):
+    staff = await people.register(1, Role.COUNTY_STAFF, "A", language="en")
+    session = RecordingSession()
+    bot = Bot("42:TEST", session=session)
+    runner = web.AppRunner(webhook_app(build_dispatcher(app), bot, "s3cret"))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+    body = chat.message_update(staff, "/invite A-S1", update_id=9001).model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    try:
+        async with aiohttp.ClientSession() as client:
+            async with client.post(url, json=body) as response:
+                assert response.status == 401  # no secret header
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            for _ in range(2):  # Telegram retries when it saw no answer in time
+                async with client.post(url, json=body, headers=headers) as response:
+                    assert response.status == 200
+    finally:
+        await runner.cleanup()
+    assert sum(isinstance(c, SendPhoto) for c in session.calls) == 1
