@@ -4,13 +4,16 @@ the CLI all start here, so there is one place that decides what talks to what.""
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.services.ledger import LedgerService
 from storage.engine import create_engine, safe_url
 from storage.migrate import upgrade
 from storage.repositories.dialogs import SqlDialogStore
@@ -20,6 +23,23 @@ from storage.uow import SqlUnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
+KEY_FILE = Path("data/phone_hash.key")
+
+
+def phone_key(settings: Settings) -> bytes:
+    """The phone-hash secret. Without one configured, a random key is made once and kept
+    beside the SQLite data: losing it only means old parcels no longer match new
+    subscriptions; every process of a deployment must share it (set it in .env)."""
+    if settings.phone_hash_key is not None:
+        return settings.phone_hash_key.get_secret_value().encode()
+    if not KEY_FILE.exists():
+        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        KEY_FILE.write_text(secrets.token_hex(32))
+        KEY_FILE.chmod(0o600)
+        log.warning("created a phone-hash key in %s; set CUNZHAN_PHONE_HASH_KEY", KEY_FILE)
+    return KEY_FILE.read_text().strip().encode()
+
+
 @dataclass
 class App:
     settings: Settings
@@ -27,6 +47,7 @@ class App:
     uow: SqlUnitOfWorkFactory
     dialogs: SqlDialogStore
     updates: SqlUpdateLedger
+    ledger: LedgerService
     clock: Clock = field(default_factory=SystemClock)
 
     @property
@@ -46,11 +67,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, migrate: 
     if migrate:
         log.info("upgrading database schema at %s", safe_url(settings.database_url))
         await upgrade(engine)
+    clock = clock or SystemClock()
+    uow = SqlUnitOfWorkFactory(engine)
     return App(
         settings=settings,
         engine=engine,
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=uow,
         dialogs=SqlDialogStore(engine),
         updates=SqlUpdateLedger(engine),
-        clock=clock or SystemClock(),
+        ledger=LedgerService(uow, clock, phone_key(settings)),
+        clock=clock,
     )

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     dialog_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    phone_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Secret for the keyed hash of recipients' phone numbers; when unset a "
+        "random key is created once in ./data/phone_hash.key",
+    )
     log_level: str = "INFO"
 
     @field_validator("timezone")

@@ -189,3 +189,96 @@ dialog_states = Table(
     Column("data", Text, nullable=False, server_default="{}"),
     Column("updated_at", UTCDateTime, nullable=False, index=True),
 )
+
+# --- the keeper's ledger (工作台账) ----------------------------------------------------
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("county_id", Integer, ForeignKey("counties.id"), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("created_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("county_id", "name", name="uq_products_county_name"),
+)
+
+# Append-only. A correction is a reversal row (`reverses_id`) with negated amounts and
+# counts, in the period of the entry it reverses, so every metric is a plain SUM.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("period", String(7), nullable=False),  # YYYY-MM in the county's time zone
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("source", String(20), nullable=False),
+    Column("request_key", String(120), nullable=False, unique=True),
+    Column("amount_fen", BigInteger, nullable=False, server_default="0"),
+    Column("fee_fen", BigInteger, nullable=False, server_default="0"),
+    Column("parcel_count", Integer, nullable=False, server_default="0"),
+    Column("tracking_no", String(40), nullable=True),
+    Column("carrier", String(20), nullable=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=True),
+    Column("quantity_milli", BigInteger, nullable=True),  # quantity × 1000, exact
+    Column("unit", String(10), nullable=True),
+    Column("weight_g", Integer, nullable=True),
+    Column("channel", String(20), nullable=True),
+    Column("service_kind", String(20), nullable=True),
+    Column("item", String(200), nullable=True),
+    Column("recipient_name", String(100), nullable=True),
+    Column("phone_last4", String(4), nullable=True),
+    Column("phone_hash", String(64), nullable=True),  # HMAC-SHA256; never the number
+    Column("pickup_code", String(10), nullable=True),
+    Column("notified", String(20), nullable=True),
+    Column("refers_to_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("reverses_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_ledger_station_period_kind", "station_id", "period", "kind"),
+    # An entry is reversed at most once.
+    Index("uq_ledger_reverses", "reverses_id", unique=True),
+)
+
+# A projection of parcel_in entries for fast pickup look-ups; mutable by design (it is an
+# index over the ledger, rebuilt from it if need be), never the record of truth.
+parcels = Table(
+    "parcels",
+    metadata,
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("pickup_code", String(10), nullable=False),
+    Column("phone_last4", String(4), nullable=True),
+    Column("status", String(12), nullable=False),  # waiting | picked_up | returned | voided
+    Column("arrived_at", UTCDateTime, nullable=False),
+    Column("closed_by_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Index("ix_parcels_station_status", "station_id", "status"),
+    Index(
+        "uq_parcels_waiting_code",
+        "station_id",
+        "pickup_code",
+        unique=True,
+        sqlite_where=text("status = 'waiting'"),
+        postgresql_where=text("status = 'waiting'"),
+    ),
+)
+
+# One live entry per tracking number, station and direction: the claim goes when the
+# entry is voided, so a mistyped entry can be logged again correctly.
+tracking_claims = Table(
+    "tracking_claims",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("direction", String(4), primary_key=True),  # down | up
+    Column("tracking_no", String(40), primary_key=True),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
+)
+
+pickup_sequences = Table(
+    "pickup_sequences",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.engine import WRITE_OPTION
 from storage.repositories.audit import SqlAuditRepo
 from storage.repositories.invites import SqlInviteRepo
+from storage.repositories.ledger import SqlLedgerRepo
 from storage.repositories.network import SqlNetworkRepo
 from storage.repositories.people import SqlPeopleRepo
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.people = SqlPeopleRepo(conn)
         self.invites = SqlInviteRepo(conn)
         self.audit = SqlAuditRepo(conn)
+        self.ledger = SqlLedgerRepo(conn)
         return self
 
     async def commit(self) -> None:

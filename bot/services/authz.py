@@ -23,15 +23,26 @@ class Action(StrEnum):
     INVITE_OPERATOR = "invite_operator"
     INVITE_STAFF = "invite_staff"
     INVITE_ADMIN = "invite_admin"
+    RECORD_LEDGER = "record_ledger"
+    VIEW_LEDGER = "view_ledger"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.RECORD_LEDGER},
     Role.COUNTY_STAFF: frozenset(
-        {Action.VIEW_STATION, Action.LIST_STATIONS, Action.INVITE_KEEPER, Action.INVITE_OPERATOR}
+        {
+            Action.VIEW_STATION,
+            Action.LIST_STATIONS,
+            Action.INVITE_KEEPER,
+            Action.INVITE_OPERATOR,
+            Action.VIEW_LEDGER,
+        }
     ),
-    Role.TOWNSHIP_OPERATOR: frozenset({Action.VIEW_STATION, Action.LIST_STATIONS}),
-    Role.KEEPER: frozenset({Action.VIEW_STATION}),
+    Role.TOWNSHIP_OPERATOR: frozenset(
+        {Action.VIEW_STATION, Action.LIST_STATIONS, Action.VIEW_LEDGER}
+    ),
+    # Only a keeper writes a station's ledger: staff see it, never type into it.
+    Role.KEEPER: frozenset({Action.VIEW_STATION, Action.RECORD_LEDGER, Action.VIEW_LEDGER}),
 }
 
 
