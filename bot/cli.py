@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="bot username for the link (default: ask Telegram)")
     invite.add_argument("--png", help="write the QR code to this PNG file")
 
-    from bot.cli_network import add_network_parser
+    from bot.commands.network import add_network_parser
 
     add_network_parser(sub)
     return parser
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(invite(settings, args))
     if args.command == "network":
-        from bot.cli_network import run_network_import
+        from bot.commands.network import run_network_import
 
         return asyncio.run(run_network_import(args, settings))
     raise AssertionError(args.command)

@@ -6,7 +6,7 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
-from handlers.telegram import basics, fallback, invites, start, stations
+from handlers.telegram import basics, corrections, fallback, invites, month, start, stations
 from handlers.telegram.fsm import SqlStorage
 from handlers.telegram.middlewares.actor import ActorMiddleware
 from handlers.telegram.middlewares.dedup import DedupMiddleware
@@ -17,7 +17,7 @@ from handlers.telegram.middlewares.guard import GuardMiddleware
 def get_routers() -> list[Router]:
     # Order matters: /cancel and friends first so they work in every dialog state; the
     # fallback last.
-    modules = (basics, start, invites, stations, fallback)
+    modules = (basics, start, invites, stations, month, corrections, fallback)
     return [module.router.build() for module in modules]
 
 
@@ -44,6 +44,7 @@ def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Dis
         uow_factory=app.uow,
         clock=app.clock,
         settings=app.settings,
+        ledger=app.ledger,
     )
     dp.update.outer_middleware(DedupMiddleware(app.updates, app.clock))
     dp.update.outer_middleware(ActorMiddleware(app.uow, app.settings.default_language))

@@ -25,6 +25,10 @@ class Command:
 
 COMMANDS = (
     Command("menu", N_("Main menu")),
+    Command("month", N_("This month at a glance"), Action.VIEW_LEDGER),
+    Command("recent", N_("Latest ledger entries"), Action.VIEW_LEDGER),
+    Command("history", N_("History of an entry: /history <number>"), Action.VIEW_LEDGER),
+    Command("void", N_("Correct an entry: /void <number> <reason>"), Action.RECORD_LEDGER),
     Command("station", N_("Station card"), Action.VIEW_STATION),
     Command("stations", N_("List stations"), Action.LIST_STATIONS),
     Command("invite", N_("Invite a station keeper: /invite <station code>"), Action.INVITE_KEEPER),

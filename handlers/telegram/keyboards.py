@@ -19,6 +19,7 @@ from handlers.telegram.callbacks import (
 
 # (menu item, label, action needed, roles it suits)
 MENU = (
+    ("month", N_("📊 This month"), Action.VIEW_LEDGER, {Role.KEEPER}),
     ("station", N_("🏠 My station"), Action.VIEW_STATION, {Role.KEEPER}),
     ("stations", N_("📋 Stations"), Action.LIST_STATIONS, None),
     ("invite", N_("➕ Invite a keeper"), Action.INVITE_KEEPER, None),

@@ -56,3 +56,41 @@ def who(actor: Actor, t: Translator) -> str:
     if actor.role is None:
         return ""
     return t(ROLE_LABELS[actor.role])
+
+
+def yuan(fen: int) -> str:
+    """Exact yuan from integer fen: 129900 → '1,299', 12345 → '123.45'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}" + (f".{cents:02d}" if cents else "")
+
+
+def entry_line(entry, t: Translator, timezone: str = "Asia/Shanghai") -> str:
+    """One ledger entry as a line: '#12 11-24 10:05 proxy purchase 洗衣机 1,299 yuan'."""
+    from bot.domain.ledger import KIND_LABELS
+
+    parts = [
+        f"#{entry.id}",
+        entry.occurred_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M"),
+    ]
+    if entry.is_reversal:
+        parts.append(t("void of #{id}", id=entry.reverses_id))
+    parts.append(t(KIND_LABELS[entry.kind]))
+    for detail in (
+        entry.pickup_code,
+        entry.tracking_no,
+        entry.product,
+        entry.item,
+        entry.recipient_name,
+    ):
+        if detail:
+            parts.append(detail)
+    if entry.amount_fen:
+        parts.append(t("{amount} yuan", amount=yuan(entry.amount_fen)))
+    if entry.fee_fen:
+        parts.append(t("fee {amount} yuan", amount=yuan(entry.fee_fen)))
+    if entry.reason:
+        parts.append(t("reason: {reason}", reason=entry.reason))
+    if entry.reversed_by_id and not entry.is_reversal:
+        parts.append(t("(voided by #{id})", id=entry.reversed_by_id))
+    return " ".join(parts)

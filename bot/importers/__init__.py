@@ -1,0 +1,1 @@
+"""Adapters that turn files people bring (CSV, Excel) into rows the core imports."""
