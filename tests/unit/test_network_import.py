@@ -25,7 +25,7 @@ from bot.services.network_import import (
     validate_rows,
 )
 
-SAMPLES = Path(__file__).parents[1] / "bot" / "samples"
+SAMPLES = Path(__file__).parents[2] / "bot" / "samples"
 
 GOOD = {
     "county_code": "DEMO",
