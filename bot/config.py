@@ -46,6 +46,20 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
 
+    @field_validator(
+        "bot_token",
+        "webhook_url",
+        "webhook_secret",
+        "telegram_api_base",
+        "redis_url",
+        "phone_hash_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # .env.example leaves optional keys empty: `KEY=` means "not set", not "".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
