@@ -155,6 +155,9 @@ class LedgerService:
 
     # --- recording --------------------------------------------------------------------
 
+    def digest_phone(self, full_number: str) -> str:
+        return phone_hash(self.phone_key, full_number)
+
     async def intake(
         self,
         actor: Actor,
@@ -165,17 +168,21 @@ class LedgerService:
         recipient_name: str,
         phone_last4: str | None,
         phone_full: str | None = None,
+        phone_digest: str | None = None,
         notified: Notified = Notified.NOT_YET,
     ) -> Recorded:
+        """`phone_full` is hashed here and dropped; a dialog that must hold the phone across
+        steps hashes it at once with `digest_phone` and passes `phone_digest` instead."""
         if phone_full is not None:
             phone_last4 = phone_full[-4:]
+            phone_digest = self.digest_phone(phone_full)
         values = {
             "tracking_no": tracking_no,
             "carrier": carrier,
             "recipient_name": recipient_name,
             "phone_last4": phone_last4,
             # Only the keyed hash of a full number is kept, never the number itself.
-            "phone_hash": phone_hash(self.phone_key, phone_full) if phone_full else None,
+            "phone_hash": phone_digest,
             "notified": notified.value,
             "parcel_count": 1,
         }

@@ -6,7 +6,18 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
-from handlers.telegram import basics, corrections, fallback, invites, month, start, stations
+from handlers.telegram import (
+    basics,
+    corrections,
+    fallback,
+    invites,
+    ledger_dialogs,
+    month,
+    oneline,
+    parcels,
+    start,
+    stations,
+)
 from handlers.telegram.fsm import SqlStorage
 from handlers.telegram.middlewares.actor import ActorMiddleware
 from handlers.telegram.middlewares.dedup import DedupMiddleware
@@ -17,7 +28,18 @@ from handlers.telegram.middlewares.guard import GuardMiddleware
 def get_routers() -> list[Router]:
     # Order matters: /cancel and friends first so they work in every dialog state; the
     # fallback last.
-    modules = (basics, start, invites, stations, month, corrections, fallback)
+    modules = (
+        basics,
+        start,
+        invites,
+        stations,
+        month,
+        corrections,
+        ledger_dialogs,
+        parcels,
+        oneline,
+        fallback,
+    )
     return [module.router.build() for module in modules]
 
 

@@ -28,3 +28,21 @@ class InviteConfirmCb(CallbackData, prefix="ic"):
 
 class CancelCb(CallbackData, prefix="x"):
     pass
+
+
+class FieldChoiceCb(CallbackData, prefix="fc"):
+    """A button answering the current step of a ledger form."""
+
+    value: str
+
+
+class FormSaveCb(CallbackData, prefix="fs"):
+    nonce: str
+
+
+class ParcelCb(CallbackData, prefix="pc"):
+    """Act on one parcel on the shelf: `show`, `out` (picked up) or `ret` (return)."""
+
+    entry_id: int
+    action: str
+    nonce: str

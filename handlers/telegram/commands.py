@@ -25,6 +25,12 @@ class Command:
 
 COMMANDS = (
     Command("menu", N_("Main menu")),
+    Command("intake", N_("Parcel intake (batch)"), Action.RECORD_LEDGER),
+    Command("pickup", N_("Parcel pickup or return"), Action.RECORD_LEDGER),
+    Command("ship", N_("Upstream shipment"), Action.RECORD_LEDGER),
+    Command("sale", N_("Upstream sale"), Action.RECORD_LEDGER),
+    Command("proxy", N_("Proxy purchase"), Action.RECORD_LEDGER),
+    Command("service", N_("Convenience service"), Action.RECORD_LEDGER),
     Command("month", N_("This month at a glance"), Action.VIEW_LEDGER),
     Command("recent", N_("Latest ledger entries"), Action.VIEW_LEDGER),
     Command("history", N_("History of an entry: /history <number>"), Action.VIEW_LEDGER),

@@ -19,6 +19,12 @@ from handlers.telegram.callbacks import (
 
 # (menu item, label, action needed, roles it suits)
 MENU = (
+    ("intake", N_("📦 Parcel in"), Action.RECORD_LEDGER, None),
+    ("pickup", N_("📤 Pickup"), Action.RECORD_LEDGER, None),
+    ("ship", N_("🚚 Ship produce"), Action.RECORD_LEDGER, None),
+    ("sale", N_("💰 Sale"), Action.RECORD_LEDGER, None),
+    ("proxy", N_("🛒 Proxy purchase"), Action.RECORD_LEDGER, None),
+    ("service", N_("🧾 Services"), Action.RECORD_LEDGER, None),
     ("month", N_("📊 This month"), Action.VIEW_LEDGER, {Role.KEEPER}),
     ("station", N_("🏠 My station"), Action.VIEW_STATION, {Role.KEEPER}),
     ("stations", N_("📋 Stations"), Action.LIST_STATIONS, None),

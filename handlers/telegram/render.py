@@ -94,3 +94,15 @@ def entry_line(entry, t: Translator, timezone: str = "Asia/Shanghai") -> str:
     if entry.reversed_by_id and not entry.is_reversal:
         parts.append(t("(voided by #{id})", id=entry.reversed_by_id))
     return " ".join(parts)
+
+
+def entry_saved(recorded, t: Translator) -> str:
+    """The answer after a ledger write; a retry says so instead of pretending it is new."""
+    from bot.domain.ledger import EntryKind
+
+    entry = recorded.entry
+    head = t("Already recorded:") if recorded.replay else t("✅ Saved:")
+    text = f"{head} {entry_line(entry, t)}"
+    if entry.kind is EntryKind.PARCEL_IN and entry.pickup_code:
+        text += "\n" + t("Pickup code {code} — write it on the parcel.", code=entry.pickup_code)
+    return text

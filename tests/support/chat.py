@@ -16,12 +16,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
+    GetFile,
     GetMe,
     SendMessage,
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import Chat, Message, Update, User
+from aiogram.types import Chat, File, Message, Update, User
 
 BOT_USER = User(id=42, is_bot=True, first_name="Cunzhan", username="cunzhan_test_bot")
 
@@ -31,11 +32,20 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.calls: list[TelegramMethod[Any]] = []
         self._ids = itertools.count(1000)
+        self.files: dict[str, bytes] = {}  # file_id -> bytes the "user" uploaded
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout=None):  # noqa: ASYNC109
         self.calls.append(method)
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, GetFile):
+            data = self.files[method.file_id]
+            return File(
+                file_id=method.file_id,
+                file_unique_id=method.file_id,
+                file_size=len(data),
+                file_path=f"photos/{method.file_id}",
+            )
         if isinstance(method, SendMessage | SendPhoto):
             return Message(
                 message_id=next(self._ids),
@@ -51,9 +61,8 @@ class RecordingSession(BaseSession):
     async def close(self) -> None:
         pass
 
-    async def stream_content(self, *args, **kwargs):  # pragma: no cover
-        raise NotImplementedError
-        yield b""
+    async def stream_content(self, url: str, *args, **kwargs):
+        yield self.files[url.rsplit("/", 1)[-1]]
 
 
 @dataclass
@@ -116,6 +125,43 @@ class ChatDriver:
 
     async def send(self, user: User, text: str) -> Sent:
         return await self.feed(self.message_update(user, text))
+
+    async def send_photo(self, user: User, data: bytes, *, as_file: bool = False) -> Sent:
+        file_id = f"f{next(self._message_ids)}"
+        self.session.files[file_id] = data
+        chat = Chat(id=user.id, type="private")
+        media: dict[str, Any] = (
+            {
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "mime_type": "image/jpeg",
+                    "file_size": len(data),
+                }
+            }
+            if as_file
+            else {
+                "photo": [
+                    {
+                        "file_id": file_id,
+                        "file_unique_id": file_id,
+                        "width": 1280,
+                        "height": 960,
+                        "file_size": len(data),
+                    }
+                ]
+            }
+        )
+        message = Message.model_validate(
+            {
+                "message_id": next(self._message_ids),
+                "date": datetime.now(UTC),
+                "chat": chat.model_dump(),
+                "from": user.model_dump(),
+                **media,
+            }
+        )
+        return await self.feed(Update(update_id=next(self._update_ids), message=message))
 
     def callback_update(self, user: User, data: str) -> Update:
         chat = Chat(id=user.id, type="private")

@@ -1,0 +1,177 @@
+"""Pickup (出库) and returns (退回): find the parcel by pickup code or phone last-four,
+then confirm by button. Each button carries a nonce, so a double tap records once."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram import Bot, F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.errors import InvalidInput
+from bot.domain.forms import PickupForm, parse_phone, parse_pickup_code
+from bot.domain.ledger import ParcelView
+from bot.domain.text import N_
+from bot.i18n import Translator
+from bot.services.authz import Action, Actor
+from bot.services.ledger import LedgerService
+from handlers.telegram.callbacks import CancelCb, MenuCb, ParcelCb
+from handlers.telegram.render import entry_saved, local_time
+from handlers.telegram.routing import Routes
+
+router = Routes("parcels")
+FLAGS = {"action": Action.RECORD_LEDGER}
+ASK = N_("Send the pickup code (e.g. A-027) or the last 4 digits of the recipient's phone.")
+
+
+class Pickup(StatesGroup):
+    query = State()
+    reason = State()
+
+
+def parse_query(text: str) -> PickupForm:
+    raw = text.strip()
+    digits = raw.replace(" ", "")
+    if digits.isdigit():
+        return PickupForm(phone_last4=parse_phone(digits).last4)
+    return PickupForm(pickup_code=parse_pickup_code(raw))
+
+
+def parcel_line(parcel: ParcelView, t: Translator) -> str:
+    arrived = local_time(parcel.arrived_at, "Asia/Shanghai")
+    last4 = f" *{parcel.phone_last4}" if parcel.phone_last4 else ""
+    return (
+        f"{parcel.pickup_code} · {parcel.recipient_name}{last4} · {parcel.tracking_no} · {arrived}"
+    )
+
+
+async def show_matches(
+    bot: Bot, chat_id: int, form: PickupForm, actor: Actor, t: Translator, ledger: LedgerService
+) -> bool:
+    """List the matching waiting parcels with buttons. False when none match."""
+    parcels = await ledger.find_waiting(actor, code=form.pickup_code, phone_last4=form.phone_last4)
+    if not parcels:
+        await bot.send_message(
+            chat_id, t("No waiting parcel matches. Check the code, or send /cancel.")
+        )
+        return False
+    nonce = secrets.token_hex(4)
+    if len(parcels) == 1:
+        await bot.send_message(
+            chat_id, parcel_line(parcels[0], t), reply_markup=actions(parcels[0].entry_id, nonce, t)
+        )
+        return True
+    builder = InlineKeyboardBuilder()
+    for parcel in parcels[:20]:
+        builder.button(
+            text=parcel_line(parcel, t)[:60],
+            callback_data=ParcelCb(entry_id=parcel.entry_id, action="show", nonce=nonce),
+        )
+    builder.adjust(1)
+    await bot.send_message(
+        chat_id, t("{n} parcels match. Pick one:", n=len(parcels)), reply_markup=builder.as_markup()
+    )
+    return True
+
+
+def actions(entry_id: int, nonce: str, t: Translator):
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("✅ Picked up"), callback_data=ParcelCb(entry_id=entry_id, action="out", nonce=nonce)
+    )
+    builder.button(
+        text=t("↩ Return to sender"),
+        callback_data=ParcelCb(entry_id=entry_id, action="ret", nonce=nonce),
+    )
+    builder.button(text=t("✖ Cancel"), callback_data=CancelCb())
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+@router.message(Command("pickup"), flags=FLAGS)
+async def pickup_command(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(Pickup.query)
+    await message.answer(t(ASK) + " /cancel")
+
+
+@router.callback_query(MenuCb.filter(F.item == "pickup"), flags=FLAGS)
+async def pickup_button(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await query.answer()
+    await state.set_state(Pickup.query)
+    await query.bot.send_message(query.from_user.id, t(ASK) + " /cancel")
+
+
+@router.message(Pickup.query, F.text, flags=FLAGS)
+async def pickup_query(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    ledger: LedgerService,
+) -> None:
+    try:
+        form = parse_query(message.text)
+    except InvalidInput:
+        raise InvalidInput(ASK) from None
+    if await show_matches(bot, message.chat.id, form, actor, t, ledger):
+        await state.clear()
+
+
+@router.callback_query(ParcelCb.filter(F.action == "show"), flags=FLAGS)
+async def pick_one(query: CallbackQuery, callback_data: ParcelCb, t: Translator) -> None:
+    await query.answer()
+    await query.bot.send_message(
+        query.from_user.id,
+        t("Parcel chosen. Confirm:"),
+        reply_markup=actions(callback_data.entry_id, callback_data.nonce, t),
+    )
+
+
+@router.callback_query(ParcelCb.filter(F.action == "out"), flags=FLAGS)
+async def picked_up(
+    query: CallbackQuery,
+    callback_data: ParcelCb,
+    actor: Actor,
+    t: Translator,
+    ledger: LedgerService,
+) -> None:
+    recorded = await ledger.close_parcel(
+        actor,
+        callback_data.entry_id,
+        request_key=f"tg:{query.from_user.id}:{callback_data.nonce}:{callback_data.entry_id}",
+    )
+    await query.answer()
+    await query.bot.send_message(query.from_user.id, entry_saved(recorded, t))
+
+
+@router.callback_query(ParcelCb.filter(F.action == "ret"), flags=FLAGS)
+async def ask_reason(
+    query: CallbackQuery, callback_data: ParcelCb, state: FSMContext, t: Translator
+) -> None:
+    await query.answer()
+    await state.set_state(Pickup.reason)
+    await state.set_data({"entry_id": callback_data.entry_id, "nonce": callback_data.nonce})
+    await query.bot.send_message(
+        query.from_user.id, t("Why does it go back? e.g. 无人认领 (unclaimed). /cancel")
+    )
+
+
+@router.message(Pickup.reason, F.text, flags=FLAGS)
+async def returned(
+    message: Message, state: FSMContext, actor: Actor, t: Translator, ledger: LedgerService
+) -> None:
+    data = await state.get_data()
+    recorded = await ledger.close_parcel(
+        actor,
+        data["entry_id"],
+        returned=True,
+        reason=message.text,
+        request_key=f"tg:{message.from_user.id}:{data['nonce']}:{data['entry_id']}:ret",
+    )
+    await state.clear()
+    await message.answer(entry_saved(recorded, t))
