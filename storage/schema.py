@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -237,6 +239,8 @@ ledger_entries = Table(
     Column("refers_to_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
     Column("reverses_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
     Column("reason", Text, nullable=True),
+    # A correction made after the month was scored, under a staff exception.
+    Column("post_close", Boolean, nullable=False, server_default=false()),
     Index("ix_ledger_station_period_kind", "station_id", "period", "kind"),
     # An entry is reversed at most once.
     Index("uq_ledger_reverses", "reverses_id", unique=True),
@@ -281,4 +285,143 @@ pickup_sequences = Table(
     metadata,
     Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
     Column("last_seq", Integer, nullable=False),
+)
+
+# --- monthly scoring, locks, decisions (站点考核) --------------------------------------
+
+# A county's policy as validated JSON (bot.services.policy.CountyPolicy); versioned so a
+# score row can say which policy judged it.
+county_policies = Table(
+    "county_policies",
+    metadata,
+    Column("county_id", Integer, ForeignKey("counties.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+# Exactly-once claims for job runs: (job, county, period key, run number) is unique, so of
+# two schedulers racing for the same month only one inserts. A claim never finished (its
+# process died) can be taken over after a lease. Re-runs are explicit: run_no > 1.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(30), nullable=False),
+    Column("county_id", Integer, ForeignKey("counties.id"), nullable=False),
+    Column("period", String(10), nullable=False),  # YYYY-MM, or YYYY-MM-DD for daily jobs
+    Column("run_no", Integer, nullable=False),
+    Column("trigger", String(20), nullable=False),  # schedule | startup | cli | rescore
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100), nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("summary", Text, nullable=True),
+    UniqueConstraint("job", "county_id", "period", "run_no", name="uq_job_runs_claim"),
+)
+
+station_scores = Table(
+    "station_scores",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("run_no", Integer, primary_key=True),
+    Column("policy_version", Integer, nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("window_months", Integer, nullable=False),
+    Column("downstream_fen", BigInteger, nullable=False),  # window averages, fen
+    Column("upstream_fen", BigInteger, nullable=False),
+    Column("upstream_parcels", Integer, nullable=False),  # window average, rounded down
+    Column("threshold_downstream_fen", BigInteger, nullable=False),
+    Column("threshold_upstream_fen", BigInteger, nullable=False),
+    Column("threshold_upstream_parcels", Integer, nullable=False),
+    Column("verdict", String(10), nullable=False),  # pass | fail | grace
+    Column("failing_months", Integer, nullable=False),  # consecutive, including this one
+    Column("ladder_step", String(20), nullable=False),  # active|warned|probation|candidate
+    Column("status_before", String(20), nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+    Index("ix_station_scores_period", "period"),
+)
+
+period_locks = Table(
+    "period_locks",
+    metadata,
+    Column("county_id", Integer, ForeignKey("counties.id"), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("locked_at", UTCDateTime, nullable=False),
+    Column("job_run_id", Integer, ForeignKey("job_runs.id"), nullable=True),
+)
+
+# A time-boxed permission, opened by staff, to correct one station's closed month.
+lock_exceptions = Table(
+    "lock_exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("opened_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_lock_exceptions_station_period", "station_id", "period"),
+)
+
+station_decisions = Table(
+    "station_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("decision", String(20), nullable=False),  # remove | keep | reinstate
+    Column("status_before", String(20), nullable=False),
+    Column("status_after", String(20), nullable=False),
+    Column("period", String(7), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("request_key", String(120), nullable=False, unique=True),
+)
+
+# --- alerts: written first, delivered by a worker ----------------------------------------
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    # Natural key of the alert, e.g. "verdict:2026-10:station:12:person:7": enqueueing the
+    # same alert twice (a re-run, a restart) is a no-op.
+    Column("dedup_key", String(200), nullable=False, unique=True),
+    Column("category", String(30), nullable=False),
+    Column("channel", String(20), nullable=False),  # telegram (wecom, dingtalk later)
+    Column("chat_id", String(100), nullable=False),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
+    Column("text", Text, nullable=False),  # rendered in the recipient's language
+    Column("buttons", Text, nullable=True),  # JSON [[{"text":…, "callback_data":…}]]
+    Column("status", String(12), nullable=False),  # pending | sent | failed | blocked | muted
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),  # a worker's lease on the row
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+alert_mutes = Table(
+    "alert_mutes",
+    metadata,
+    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
+    Column("category", String(30), primary_key=True),
+    Column("muted_at", UTCDateTime, nullable=False),
+)
+
+# Chats that blocked the bot, or moved (a group upgraded to a supergroup).
+chat_states = Table(
+    "chat_states",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("chat_id", String(100), primary_key=True),
+    Column("blocked_at", UTCDateTime, nullable=True),
+    Column("migrated_to", String(100), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
