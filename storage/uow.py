@@ -11,6 +11,7 @@ from storage.repositories.audit import SqlAuditRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.ledger import SqlLedgerRepo
 from storage.repositories.network import SqlNetworkRepo
+from storage.repositories.outbox import SqlOutboxRepo
 from storage.repositories.people import SqlPeopleRepo
 
 
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepo(conn)
         self.audit = SqlAuditRepo(conn)
         self.ledger = SqlLedgerRepo(conn)
+        self.outbox = SqlOutboxRepo(conn)
         return self
 
     async def commit(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.alerts import Alert
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
@@ -169,12 +170,18 @@ class LedgerRepo(Protocol):
     async def products(self, county_id: int) -> list[str]: ...
 
 
+class OutboxRepo(Protocol):
+    async def enqueue(self, alerts: list[Alert], now: datetime) -> int:
+        """Write alerts for delivery; an alert whose dedup_key exists is skipped."""
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
     invites: InviteRepo
     audit: AuditRepo
     ledger: LedgerRepo
+    outbox: OutboxRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
