@@ -13,6 +13,7 @@ from storage.repositories.ledger import SqlLedgerRepo
 from storage.repositories.network import SqlNetworkRepo
 from storage.repositories.outbox import SqlOutboxRepo
 from storage.repositories.people import SqlPeopleRepo
+from storage.repositories.scoring import SqlScoringRepo
 
 
 class SqlUnitOfWork:
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepo(conn)
         self.ledger = SqlLedgerRepo(conn)
         self.outbox = SqlOutboxRepo(conn)
+        self.scoring = SqlScoringRepo(conn)
         return self
 
     async def commit(self) -> None:

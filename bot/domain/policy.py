@@ -74,11 +74,42 @@ class Verdict:
     missing_upstream_parcels: int
 
 
-def evaluate(metrics: MonthMetrics, thresholds: Thresholds) -> Verdict:
-    """downstream AND (upstream yuan OR upstream parcels)."""
-    missing_down = max(0, thresholds.downstream_fen - metrics.downstream_fen)
-    missing_up = max(0, thresholds.upstream_fen - metrics.upstream_fen)
-    missing_parcels = max(0, thresholds.upstream_parcels - metrics.upstream_parcels)
-    down_ok = missing_down == 0
-    up_ok = missing_up == 0 or missing_parcels == 0
+def evaluate(
+    metrics: MonthMetrics,
+    thresholds: Thresholds,
+    *,
+    require_downstream: bool = True,
+    upstream_rule: str = "yuan_or_parcels",
+) -> Verdict:
+    """By default: downstream AND (upstream yuan OR upstream parcels)."""
+    return judge(
+        metrics.downstream_fen,
+        metrics.upstream_fen,
+        metrics.upstream_parcels,
+        thresholds,
+        require_downstream=require_downstream,
+        upstream_rule=upstream_rule,
+    )
+
+
+def judge(
+    downstream_fen: int,
+    upstream_fen: int,
+    upstream_parcels: int,
+    thresholds: Thresholds,
+    *,
+    require_downstream: bool = True,
+    upstream_rule: str = "yuan_or_parcels",
+) -> Verdict:
+    missing_down = max(0, thresholds.downstream_fen - downstream_fen)
+    missing_up = max(0, thresholds.upstream_fen - upstream_fen)
+    missing_parcels = max(0, thresholds.upstream_parcels - upstream_parcels)
+    down_ok = missing_down == 0 or not require_downstream
+    yuan_ok, parcels_ok = missing_up == 0, missing_parcels == 0
+    up_ok = {
+        "yuan_or_parcels": yuan_ok or parcels_ok,
+        "yuan_and_parcels": yuan_ok and parcels_ok,
+        "yuan": yuan_ok,
+        "parcels": parcels_ok,
+    }[upstream_rule]
     return Verdict(down_ok and up_ok, down_ok, up_ok, missing_down, missing_up, missing_parcels)

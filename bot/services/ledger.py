@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.errors import CunzhanError, InvalidInput, NotAllowed, NotFound
@@ -347,13 +348,7 @@ class LedgerService:
                     id=entry_id,
                     by=entry.reversed_by_id,
                 )
-            current = str(Period.of(now, await self._timezone(uow, station)))
-            if entry.period != current:
-                raise NotAllowed(
-                    N_("Entry #{id} belongs to {period}, which is closed. Ask county staff."),
-                    id=entry_id,
-                    period=entry.period,
-                )
+            post_close = await self._check_open(uow, station, entry, now)
             await self._undo_effects(uow, entry)
             reversal_id = await uow.ledger.add_entry(
                 {
@@ -371,6 +366,7 @@ class LedgerService:
                     "tracking_no": entry.tracking_no,
                     "reverses_id": entry.id,
                     "reason": reason,
+                    "post_close": post_close,
                 }
             )
             assert reversal_id is not None
@@ -387,6 +383,34 @@ class LedgerService:
             await uow.commit()
         assert reversal is not None
         return Recorded(reversal, replay=False)
+
+    async def _check_open(
+        self, uow: UnitOfWork, station: StationCard, entry: EntryView, now
+    ) -> bool:
+        """May this entry still be corrected? True when only a staff exception allows it
+        (the correction is then a post-close adjustment)."""
+        timezone = await self._timezone(uow, station)
+        locked_at = await uow.scoring.locked_at(station.county_id, entry.period)
+        if locked_at is not None:
+            if await uow.scoring.exception_open(station.id, entry.period, now):
+                return True
+            raise NotAllowed(
+                N_(
+                    "{period} was closed on {date} by the monthly review, so entry #{id} can "
+                    "no longer be changed. Ask county staff to open an exception for your "
+                    "station."
+                ),
+                period=entry.period,
+                date=locked_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d"),
+                id=entry.id,
+            )
+        if Period.parse(entry.period) < Period.of(now, timezone).previous():
+            raise NotAllowed(
+                N_("Entry #{id} belongs to {period}, which is closed. Ask county staff."),
+                id=entry.id,
+                period=entry.period,
+            )
+        return False
 
     @staticmethod
     async def _undo_effects(uow: UnitOfWork, entry: EntryView) -> None:

@@ -1,0 +1,226 @@
+"""Monthly scoring with a frozen clock, on SQLite and PostgreSQL: month boundaries in
+Beijing time, exactly-once runs (two schedulers racing, re-runs, a dead claimer), the
+ladder over consecutive months, grace, re-scoring, the month lock and its exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text, update
+
+from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.periods import Period
+from bot.domain.roles import Role
+from bot.i18n import Translator
+from bot.services.identity import resolve_actor
+from bot.services.invites import CLI_ACTOR, create_invite, redeem_invite
+from bot.services.ledger import LedgerService
+from bot.services.scoring import ScoringService
+from storage.schema import stations
+from tests.support.network import seed_network
+
+OCT = Period(2026, 10)
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    """A Beijing wall-clock time as a UTC instant."""
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(UTC)
+
+
+async def register(uow_factory, clock, user: int, role: Role, code: str | None, lang="en"):
+    invite = await create_invite(uow_factory, clock, CLI_ACTOR, role, code, ttl=timedelta(hours=72))
+    await redeem_invite(
+        uow_factory,
+        clock,
+        channel="telegram",
+        external_id=str(user),
+        chat_id=str(user),
+        display_name=f"u{user}",
+        language=lang,
+        token=invite.token,
+    )
+    return await resolve_actor(uow_factory, "telegram", str(user))
+
+
+@pytest.fixture
+async def county(engine, uow_factory, clock):
+    net = await seed_network(engine)
+    async with engine.begin() as conn:  # old enough to be judged
+        await conn.execute(update(stations).values(opened_on=date(2025, 1, 1)))
+    clock._now = at("2026-10-02")
+    keeper = await register(uow_factory, clock, 1, Role.KEEPER, "A-S1", lang="zh")
+    staff = await register(uow_factory, clock, 2, Role.COUNTY_STAFF, "A")
+    ledger = LedgerService(uow_factory, clock, b"k")
+    return net, keeper, staff, ledger
+
+
+async def sell(ledger, keeper, key: str, fen: int):
+    return await ledger.proxy_purchase(keeper, request_key=key, item="x", amount_fen=fen)
+
+
+async def outbox(engine, where="1=1"):
+    async with engine.connect() as conn:
+        return (
+            await conn.execute(
+                text(f"SELECT category, chat_id, text FROM outbox WHERE {where} ORDER BY id")
+            )
+        ).all()
+
+
+async def test_scoring_counts_in_beijing_time_and_notifies(engine, uow_factory, clock, county):
+    _net, keeper, _, ledger = county
+    clock._now = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)  # 23:30 on 31 Oct, Beijing
+    await sell(ledger, keeper, "a", 200_000)
+    await ledger.sale(
+        keeper,
+        request_key="b",
+        product="脆李",
+        quantity=1,
+        unit="jin",
+        amount_fen=100_000,
+        channel="livestream",
+    )
+    clock._now = datetime(2026, 10, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 Nov: November
+    await sell(ledger, keeper, "c", 999_900)
+    clock._now = at("2026-11-03", 6)
+    report = await ScoringService(uow_factory, clock).score("A", OCT)
+    assert report.claimed and report.run_no == 1
+    by_code = {v.code: v for v in report.verdicts}
+    assert by_code["A-S1"].verdict == "pass"
+    assert by_code["A-S1"].downstream_fen == 200_000  # the November sale is not counted
+    assert by_code["A-S3"].verdict == "fail" and by_code["A-S3"].ladder_step == "warned"
+    assert {v.code for v in report.verdicts} == {"A-S1", "A-S2", "A-S3"}  # county B apart
+    sent = await outbox(engine)
+    assert [c for c, _, _ in sent] == ["verdict", "digest"]
+    assert "考核" in sent[0][2] and "2 warned" in sent[1][2]
+
+
+async def test_two_schedulers_racing_score_once(engine, uow_factory, clock, county):
+    clock._now = at("2026-11-03", 6)
+    first, second = (
+        ScoringService(uow_factory, clock, "p1"),
+        ScoringService(uow_factory, clock, "p2"),
+    )
+    reports = await asyncio.gather(first.score("A", OCT), second.score("A", OCT))
+    assert sorted(r.claimed for r in reports) == [False, True]
+    again = await first.score("A", OCT, trigger="startup")
+    assert not again.claimed
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM station_scores"))).scalar() == 3
+        assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 2
+
+
+async def test_a_dead_claim_is_taken_over_after_the_lease(engine, uow_factory, clock, county):
+    clock._now = at("2026-11-03", 6)
+    async with uow_factory(write=True) as uow:  # a process claims and dies
+        county_a = await uow.network.county_by_code("A")
+        await uow.scoring.claim_run(
+            job="scoring",
+            county_id=county_a.id,
+            period=str(OCT),
+            run_no=1,
+            trigger="schedule",
+            claimer="dead",
+            now=clock.now(),
+            stale_before=clock.now(),
+        )
+        await uow.commit()
+    assert not (await ScoringService(uow_factory, clock).score("A", OCT)).claimed
+    clock.advance(minutes=31)
+    assert (await ScoringService(uow_factory, clock).score("A", OCT)).claimed
+
+
+async def test_only_ended_months_are_scored(uow_factory, clock, county):
+    clock._now = at("2026-10-20")
+    with pytest.raises(InvalidInput, match="not ended"):
+        await ScoringService(uow_factory, clock).score("A", OCT)
+
+
+async def test_dry_run_writes_nothing(engine, uow_factory, clock, county):
+    clock._now = at("2026-11-03")
+    report = await ScoringService(uow_factory, clock).score("A", OCT, dry_run=True)
+    assert report.dry_run and len(report.verdicts) == 3
+    async with engine.connect() as conn:
+        for table in ("station_scores", "job_runs", "period_locks", "outbox"):
+            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
+
+
+async def test_ladder_over_consecutive_months(engine, uow_factory, clock, county):
+    service = ScoringService(uow_factory, clock)
+    steps = []
+    for month, day in ((10, "2026-11-03"), (11, "2026-12-03"), (12, "2027-01-03")):
+        clock._now = at(day)
+        report = await service.score("A", Period(2026, month))
+        steps.append({v.code: v.ladder_step for v in report.verdicts}["A-S3"])
+    assert steps == ["warned", "probation", "candidate"]
+    async with engine.connect() as conn:
+        status = (
+            await conn.execute(text("SELECT status FROM stations WHERE code='A-S3'"))
+        ).scalar()
+    assert status == "probation"
+    digest = (await outbox(engine, "category='digest'"))[-1][2]
+    assert "Removal candidates: A-S1, A-S2, A-S3" in digest
+
+
+async def test_new_stations_have_grace(engine, uow_factory, clock, county):
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(stations).where(stations.c.code == "A-S2").values(opened_on=date(2026, 9, 15))
+        )
+    clock._now = at("2026-11-03")
+    report = await ScoringService(uow_factory, clock).score("A", OCT)
+    assert {v.code: v.verdict for v in report.verdicts}["A-S2"] == "grace"
+
+
+async def test_rescore_is_explicit_and_recorded(engine, uow_factory, clock, county):
+    _, _keeper, _, _ledger = county
+    service = ScoringService(uow_factory, clock)
+    clock._now = at("2026-11-03")
+    with pytest.raises(InvalidInput, match="never scored"):
+        await service.score("A", OCT, rescore_reason="data fix")
+    await service.score("A", OCT)
+    report = await service.score("A", OCT, trigger="cli", rescore_reason="ledger fixed")
+    assert report.claimed and report.run_no == 2
+    async with uow_factory() as uow:
+        county_a = await uow.network.county_by_code("A")
+        runs = await uow.scoring.runs("scoring", county_a.id, str(OCT))
+        audit = await uow.audit.entries("county:A")
+    assert [(r["run_no"], r["reason"]) for r in runs] == [(1, None), (2, "ledger fixed")]
+    assert [a["action"] for a in audit] == ["scoring.run", "scoring.rescore"]
+
+
+async def test_month_lock_and_staff_exception(engine, uow_factory, clock, county):
+    net, keeper, staff, ledger = county
+    clock._now = at("2026-10-10")
+    entry = (await sell(ledger, keeper, "x", 5_000)).entry
+    clock._now = at("2026-11-02")  # correction window: October still open
+    other = (await sell(ledger, keeper, "y", 7_000)).entry
+    assert other.period == "2026-11"
+    clock._now = at("2026-11-03", 6)
+    await ScoringService(uow_factory, clock).score("A", OCT)
+    clock._now = at("2026-11-05")
+    with pytest.raises(NotAllowed) as refused:
+        await ledger.void(keeper, entry.id, reason="wrong", request_key="v1")
+    assert "2026-10 was closed on 2026-11-03 by the monthly review" in Translator("en")(
+        refused.value.text
+    )
+    async with uow_factory(write=True) as uow:
+        await uow.scoring.open_exception(
+            net.station_a1,
+            "2026-10",
+            staff.person_id,
+            clock.now(),
+            clock.now() + timedelta(hours=24),
+            "fix",
+        )
+        await uow.commit()
+    reversal = (await ledger.void(keeper, entry.id, reason="wrong", request_key="v1")).entry
+    async with engine.connect() as conn:
+        flag = (
+            await conn.execute(
+                text(f"SELECT post_close FROM ledger_entries WHERE id={reversal.id}")
+            )
+        ).scalar()
+    assert flag in (True, 1)
