@@ -37,9 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="bot username for the link (default: ask Telegram)")
     invite.add_argument("--png", help="write the QR code to this PNG file")
 
+    from bot.commands.jobs import add_parsers as add_job_parsers
     from bot.commands.network import add_network_parser
 
     add_network_parser(sub)
+    add_job_parsers(sub)
     return parser
 
 
@@ -71,4 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.network import run_network_import
 
         return asyncio.run(run_network_import(args, settings))
+    if args.command == "jobs":
+        from bot.commands.jobs import jobs
+
+        return asyncio.run(jobs(settings, args))
+    if args.command == "policy":
+        from bot.commands.jobs import policy
+
+        return asyncio.run(policy(settings, args))
     raise AssertionError(args.command)

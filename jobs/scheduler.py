@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
 from bot.domain.dialogs import expired_notice
+from bot.services.due import run_due
 from jobs.dialog_expiry import Notify, expire_idle_dialogs, prune_processed_updates
 
 SWEEP_SECONDS = 60
+DUE_MINUTES = 10
 
 
 def start_scheduler(app: App, notify: Notify) -> AsyncIOScheduler:
@@ -24,6 +26,10 @@ def start_scheduler(app: App, notify: Notify) -> AsyncIOScheduler:
     async def prune() -> None:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
 
+    async def due(trigger: str = "schedule") -> None:
+        # Scoring, nudges, idle and stranded checks: the database decides what is due.
+        await run_due(app.uow, app.clock, trigger=trigger)
+
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
     # coalesce + a generous grace time: a sweep missed while busy runs once, late, not never.
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -32,5 +38,16 @@ def start_scheduler(app: App, notify: Notify) -> AsyncIOScheduler:
             sweep_dialogs, "interval", seconds=SWEEP_SECONDS, id="dialogs", **defaults
         )
     scheduler.add_job(prune, "interval", hours=6, id="prune-updates", **defaults)
+    # Woken every few minutes and once right away: a run missed while the bot was down
+    # is caught up at start.
+    scheduler.add_job(
+        due,
+        "interval",
+        minutes=DUE_MINUTES,
+        id="due",
+        kwargs={"trigger": "schedule"},
+        next_run_time=datetime.now(scheduler.timezone),
+        **defaults,
+    )
     scheduler.start()
     return scheduler

@@ -53,6 +53,9 @@ class Metrics(Strict):
 
 
 class Assessment(Strict):
+    # Months before this one (YYYY-MM) are never scored: the county started using the
+    # ledger then, and earlier months have no data to judge.
+    first_month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     window_months: int = Field(default=1, ge=1, le=12)
     grace_months: int = Field(default=3, ge=0, le=24)
     correction_close_day: int = Field(default=3, ge=1, le=28)

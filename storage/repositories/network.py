@@ -71,6 +71,10 @@ class SqlNetworkRepo(Repo):
         row = (await self.conn.execute(select(counties).where(counties.c.id == county_id))).first()
         return CountyRef(row.id, row.code, row.name, row.timezone) if row else None
 
+    async def counties(self) -> list[CountyRef]:
+        rows = (await self.conn.execute(select(counties).order_by(counties.c.code))).all()
+        return [CountyRef(row.id, row.code, row.name, row.timezone) for row in rows]
+
     async def township_by_code(self, code: str) -> TownshipRef | None:
         query = select(townships).where(townships.c.code == code)
         row = (await self.conn.execute(query)).first()

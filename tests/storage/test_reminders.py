@@ -1,0 +1,142 @@
+"""Nudges, idle stations, stranded parcels and the due-jobs catch-up, with a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from bot.domain.periods import Period
+from bot.services.due import run_due
+from bot.services.reminders import Reminders
+from tests.support.scoring import at, outbox, sell
+
+
+async def test_nudge_says_exactly_what_is_missing(engine, uow_factory, clock, county):
+    _, keeper, _, ledger = county
+    clock._now = at("2026-11-05")
+    await sell(ledger, keeper, "a", 136_000)  # 1,360 of 2,000 yuan so far
+    clock._now = at("2026-11-20")
+    report = await Reminders(uow_factory, clock).nudge("A")
+    assert report.claimed and report.stations == 3
+    [(category, _, message)] = await outbox(engine)
+    assert category == "nudge"
+    assert (
+        "还差" in message and "下行 640 元" in message and "上行 1,000 元，或上行 100 件" in message
+    )
+    again = await Reminders(uow_factory, clock).nudge("A")
+    assert not again.claimed and len(await outbox(engine)) == 1
+
+
+async def test_on_track_stations_are_not_nudged(engine, uow_factory, clock, county):
+    _, keeper, _, ledger = county
+    clock._now = at("2026-11-02")
+    await sell(ledger, keeper, "a", 200_000)
+    for n in range(70):
+        await ledger.shipment(
+            keeper,
+            request_key=f"s{n}",
+            tracking_no=f"YT{n:013d}",
+            carrier=None,
+            product="脆李",
+            weight_g=500,
+            declared_value_fen=100,
+        )
+    clock._now = at("2026-11-20")
+    await Reminders(uow_factory, clock).nudge("A")
+    assert await outbox(engine) == []  # A-S1 projects 105 parcels; the others have no keeper
+
+
+async def test_idle_station_reminder_then_staff_alert(engine, uow_factory, clock, county):
+    _, keeper, _, ledger = county
+    clock._now = at("2026-11-01")
+    await sell(ledger, keeper, "a", 100)
+    clock._now = at("2026-11-02")
+    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 0
+    clock._now = at("2026-11-04", 11)
+    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 1  # keeper, 3 days
+    clock._now = at("2026-11-05", 11)
+    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 0  # same silence
+    clock._now = at("2026-11-08", 11)
+    report = await Reminders(uow_factory, clock).idle("A")
+    assert report.alerts == 1 and report.stations == 1  # staff now
+    staff_alert = (await outbox(engine, "category='idle'"))[-1][2]
+    assert "A-S1" in staff_alert and "7 days" in staff_alert
+
+
+async def test_stranded_parcels(engine, uow_factory, clock, county):
+    _, keeper, _, ledger = county
+    clock._now = at("2026-11-01")
+    await ledger.intake(
+        keeper,
+        request_key="i1",
+        tracking_no="SF1234567890",
+        carrier="SF",
+        recipient_name="张三",
+        phone_last4="1234",
+    )
+    clock._now = at("2026-11-02")
+    await ledger.intake(
+        keeper,
+        request_key="i2",
+        tracking_no="SF1234567891",
+        carrier="SF",
+        recipient_name="李四",
+        phone_last4="5678",
+    )
+    clock._now = at("2026-11-09")
+    report = await Reminders(uow_factory, clock).stranded("A")
+    assert report.alerts == 1
+    [(_, _, message)] = await outbox(engine)
+    assert "A-001 · 张三" in message and "超过一周" in message
+
+
+async def test_due_catches_up_after_downtime_and_runs_once(engine, uow_factory, clock, county):
+    clock._now = at("2026-11-25")  # the bot was down from before the 3rd until the 25th
+    first, second = await asyncio.gather(
+        run_due(uow_factory, clock, trigger="startup", claimer="p1"),
+        run_due(uow_factory, clock, trigger="startup", claimer="p2"),
+    )
+    ran = sorted(first.ran + second.ran)
+    assert ran == [
+        "idle A 2026-11-25",
+        "idle B 2026-11-25",
+        "nudge A 2026-11",
+        "nudge B 2026-11",
+        "scoring A 2026-10",
+        "scoring B 2026-10",
+        "stranded A 2026-11-25",
+        "stranded B 2026-11-25",
+    ]
+    assert (await run_due(uow_factory, clock)).ran == []
+
+
+async def test_first_month_policy_skips_earlier_months(engine, uow_factory, clock, county):
+    from bot.services.policy import default_policy, to_json
+
+    policy = default_policy().model_copy(
+        update={
+            "assessment": default_policy().assessment.model_copy(update={"first_month": "2026-11"})
+        }
+    )
+    async with uow_factory(write=True) as uow:
+        for code in ("A", "B"):
+            c = await uow.network.county_by_code(code)
+            await uow.scoring.set_policy(c.id, to_json(policy), "test", clock.now())
+        await uow.commit()
+    clock._now = at("2026-11-04")
+    assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
+    clock._now = at("2026-12-04")
+    assert "scoring A 2026-11" in (await run_due(uow_factory, clock)).ran
+    async with engine.connect() as conn:
+        periods = (
+            (await conn.execute(text("SELECT DISTINCT period FROM station_scores"))).scalars().all()
+        )
+    assert periods == [str(Period(2026, 11))]
+
+
+@pytest.mark.parametrize("day", ["2026-11-02"])
+async def test_scoring_waits_for_the_correction_window(uow_factory, clock, county, day):
+    clock._now = at(day)
+    assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
