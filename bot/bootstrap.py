@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -23,21 +24,22 @@ from storage.uow import SqlUnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
-KEY_FILE = Path("data/phone_hash.key")
-
-
 def phone_key(settings: Settings) -> bytes:
-    """The phone-hash secret. Without one configured, a random key is made once and kept
-    beside the SQLite data: losing it only means old parcels no longer match new
-    subscriptions; every process of a deployment must share it (set it in .env)."""
+    """The phone-hash secret. With SQLite and none configured, a random key is made once
+    beside the database file: losing it only means old parcels no longer match new
+    subscriptions. Several processes (PostgreSQL) must share one, so there it is required."""
     if settings.phone_hash_key is not None:
         return settings.phone_hash_key.get_secret_value().encode()
-    if not KEY_FILE.exists():
-        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        KEY_FILE.write_text(secrets.token_hex(32))
-        KEY_FILE.chmod(0o600)
-        log.warning("created a phone-hash key in %s; set CUNZHAN_PHONE_HASH_KEY", KEY_FILE)
-    return KEY_FILE.read_text().strip().encode()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise SystemExit("CUNZHAN_PHONE_HASH_KEY must be set (see .env.example)")
+    key_file = Path(url.database).with_name("phone_hash.key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+        log.warning("created a phone-hash key in %s; set CUNZHAN_PHONE_HASH_KEY", key_file)
+    return key_file.read_text().strip().encode()
 
 
 @dataclass

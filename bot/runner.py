@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AsyncExitStack
+from collections.abc import Callable
+from contextlib import AsyncExitStack, suppress
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -43,21 +44,47 @@ async def serve_polling(
     handle_signals: bool = True,
     polling_timeout: int = 10,
     ready: asyncio.Event | None = None,
+    on_dispatcher: Callable[[Dispatcher], None] | None = None,
 ) -> None:
+    """Poll until stopped (a signal, `dp.stop_polling()`, or cancelling this task).
+
+    `on_dispatcher` sees the dispatcher before polling starts (tests add a middleware);
+    `ready` is set once polling has started.
+    """
     dp = await prepare(app, bot)
+    if on_dispatcher is not None:
+        on_dispatcher(dp)
+    if ready is not None:
+
+        async def _ready() -> None:
+            # An async hook: aiogram runs plain functions in a worker thread, where
+            # asyncio.Event.set is not safe.
+            ready.set()
+
+        dp.startup.register(_ready)
     async with AsyncExitStack() as stack:
         scheduler = start_scheduler(app, TelegramNotifier(bot))
         stack.callback(scheduler.shutdown, wait=False)
         await bot.delete_webhook(drop_pending_updates=False)
-        if ready is not None:
-            dp.startup.register(ready.set)
         log.info("polling for updates")
-        await dp.start_polling(
-            bot,
-            handle_signals=handle_signals,
-            polling_timeout=polling_timeout,
-            close_bot_session=True,
+        polling = asyncio.create_task(
+            dp.start_polling(
+                bot,
+                handle_signals=handle_signals,
+                polling_timeout=polling_timeout,
+                close_bot_session=True,
+            )
         )
+        try:
+            await asyncio.shield(polling)
+        except asyncio.CancelledError:
+            # aiogram does not cancel its own polling loop when the outer task is
+            # cancelled: stop it properly, then let the cancellation through.
+            with suppress(RuntimeError):  # "Polling is not started"
+                await dp.stop_polling()
+            with suppress(asyncio.CancelledError):
+                await polling
+            raise
 
 
 WEBHOOK_PATH = "/telegram"
