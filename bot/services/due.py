@@ -26,6 +26,15 @@ class DueReport:
         log.info("job done: %s", what)
 
 
+def first_scored_month(configured: str | None, created_at, timezone: str) -> Period:
+    """The policy's first month, or else the first whole month after the county was set
+    up: a month before the ledger existed has no data, and judging it would warn every
+    station for nothing."""
+    if configured:
+        return Period.parse(configured)
+    return Period.of(created_at, timezone).next()
+
+
 async def run_due(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -45,12 +54,16 @@ async def run_due(
             local = now.astimezone(ZoneInfo(county.timezone))
             current = Period.of(now, county.timezone)
             previous = current.previous()
-            first = policy.assessment.first_month
             scored = await uow.scoring.finished(SCORING, county.id, str(previous))
+            first = first_scored_month(
+                policy.assessment.first_month,
+                await uow.scoring.county_created_at(county.id),
+                county.timezone,
+            )
         if (
             local.day >= policy.assessment.correction_close_day
             and not scored
-            and (first is None or previous >= Period.parse(first))
+            and (previous >= first)
         ):
             result = await scoring.score(county.code, previous, trigger=trigger)
             if result.claimed:

@@ -13,6 +13,7 @@ from bot.domain.ledger import EntryKind
 from bot.domain.roles import Role
 from storage.repositories.base import Repo
 from storage.schema import (
+    counties,
     county_policies,
     identities,
     job_runs,
@@ -81,6 +82,10 @@ class SqlScoringRepo(Repo):
         )
         await self.conn.execute(statement)
         return version
+
+    async def county_created_at(self, county_id: int) -> datetime:
+        query = select(counties.c.created_at).where(counties.c.id == county_id)
+        return (await self.conn.execute(query)).scalar_one()
 
     # --- exactly-once job claims ------------------------------------------------------
 

@@ -140,3 +140,17 @@ async def test_first_month_policy_skips_earlier_months(engine, uow_factory, cloc
 async def test_scoring_waits_for_the_correction_window(uow_factory, clock, county, day):
     clock._now = at(day)
     assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
+
+
+async def test_months_before_the_county_was_set_up_are_not_scored(
+    engine, uow_factory, clock, county
+):
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE counties SET created_at = :t"),
+            {"t": at("2026-11-10").replace(tzinfo=None)},
+        )
+    clock._now = at("2026-12-04")
+    assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
+    clock._now = at("2027-01-04")
+    assert "scoring A 2026-12" in (await run_due(uow_factory, clock)).ran
