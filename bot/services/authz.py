@@ -25,6 +25,8 @@ class Action(StrEnum):
     INVITE_ADMIN = "invite_admin"
     RECORD_LEDGER = "record_ledger"
     VIEW_LEDGER = "view_ledger"
+    DECIDE_REMOVAL = "decide_removal"
+    OPEN_EXCEPTION = "open_exception"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -36,6 +38,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.INVITE_KEEPER,
             Action.INVITE_OPERATOR,
             Action.VIEW_LEDGER,
+            Action.DECIDE_REMOVAL,
+            Action.OPEN_EXCEPTION,
         }
     ),
     Role.TOWNSHIP_OPERATOR: frozenset(

@@ -6,11 +6,13 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
+from bot.services.ladder import Ladder
 from handlers.telegram import (
     basics,
     corrections,
     fallback,
     invites,
+    ladder,
     ledger_dialogs,
     month,
     oneline,
@@ -36,6 +38,7 @@ def get_routers() -> list[Router]:
         month,
         corrections,
         ledger_dialogs,
+        ladder,
         parcels,
         oneline,
         fallback,
@@ -67,6 +70,7 @@ def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Dis
         clock=app.clock,
         settings=app.settings,
         ledger=app.ledger,
+        ladder=Ladder(app.uow, app.clock),
     )
     dp.update.outer_middleware(DedupMiddleware(app.updates, app.clock))
     dp.update.outer_middleware(ActorMiddleware(app.uow, app.settings.default_language))

@@ -47,6 +47,16 @@ COMMANDS = (
         "invite_staff", N_("Invite county staff: /invite_staff <county code>"), Action.INVITE_STAFF
     ),
     Command("invite_admin", N_("Invite an administrator"), Action.INVITE_ADMIN),
+    Command(
+        "reinstate",
+        N_("Reinstate a removed station: /reinstate <code> <reason>"),
+        Action.DECIDE_REMOVAL,
+    ),
+    Command(
+        "exception",
+        N_("Let a station correct a closed month: /exception <code> <YYYY-MM> <hours> <reason>"),
+        Action.OPEN_EXCEPTION,
+    ),
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),
