@@ -44,8 +44,16 @@ class MonthMetrics:
 
     @classmethod
     def from_totals(
-        cls, totals: dict[EntryKind, tuple[int, int, int]], counts: dict[EntryKind, int]
+        cls,
+        totals: dict[EntryKind, tuple[int, int, int]],
+        counts: dict[EntryKind, int],
+        *,
+        downstream=DOWNSTREAM_KINDS,
+        upstream_yuan=UPSTREAM_YUAN_KINDS,
+        upstream_parcels=UPSTREAM_PARCEL_KINDS,
     ) -> MonthMetrics:
+        """The month's metrics; which kinds count where is the county policy's choice."""
+
         def amount(kinds) -> int:
             return sum(totals.get(k, (0, 0, 0))[0] for k in kinds)
 
@@ -53,9 +61,9 @@ class MonthMetrics:
             return totals.get(kind, (0, 0, 0))[2]
 
         return cls(
-            downstream_fen=amount(DOWNSTREAM_KINDS),
-            upstream_fen=amount(UPSTREAM_YUAN_KINDS),
-            upstream_parcels=sum(parcels(k) for k in UPSTREAM_PARCEL_KINDS),
+            downstream_fen=amount(downstream),
+            upstream_fen=amount(upstream_yuan),
+            upstream_parcels=sum(parcels(k) for k in upstream_parcels),
             parcels_in=parcels(EntryKind.PARCEL_IN),
             parcels_out=parcels(EntryKind.PARCEL_PICKUP),
             parcels_returned=parcels(EntryKind.PARCEL_RETURN),

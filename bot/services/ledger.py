@@ -17,11 +17,12 @@ from bot.domain.errors import CunzhanError, InvalidInput, NotAllowed, NotFound
 from bot.domain.ledger import TRACKED, EntryKind, EntryView, Notified, ParcelView, pickup_code
 from bot.domain.network import StationCard, StationStatus
 from bot.domain.periods import Period
-from bot.domain.policy import DEFAULT_THRESHOLDS, MonthMetrics, Thresholds, Verdict, evaluate
+from bot.domain.policy import MonthMetrics, Thresholds, Verdict, evaluate
 from bot.domain.privacy import phone_hash
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
 from bot.services.network import place_of
+from bot.services.policy import load_policy
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 MAX_SHELF_CODES = 26 * 999
@@ -62,12 +63,10 @@ class LedgerService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         phone_key: bytes,
-        thresholds: dict | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.phone_key = phone_key
-        self.thresholds = thresholds or DEFAULT_THRESHOLDS
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -454,14 +453,28 @@ class LedgerService:
             totals = await uow.ledger.period_totals(station.id, str(period))
             counts = await uow.ledger.entry_counts(station.id, str(period))
             waiting = await uow.ledger.waiting_count(station.id)
-        metrics = MonthMetrics.from_totals(totals, counts)
-        thresholds = self.thresholds[station.tier]
+            # The county's own policy decides thresholds and which kinds count.
+            _, policy = await load_policy(uow, station.county_id)
+        m = policy.metrics
+        metrics = MonthMetrics.from_totals(
+            totals,
+            counts,
+            downstream=m.downstream_kinds,
+            upstream_yuan=m.upstream_yuan_kinds,
+            upstream_parcels=m.upstream_parcel_kinds,
+        )
+        thresholds = policy.thresholds_for(station.tier)
         return MonthView(
             station=station,
             period=period,
             metrics=metrics,
             thresholds=thresholds,
-            verdict=evaluate(metrics, thresholds),
+            verdict=evaluate(
+                metrics,
+                thresholds,
+                require_downstream=m.require_downstream,
+                upstream_rule=m.upstream_rule.value,
+            ),
             waiting=waiting,
             days_left=period.days_left(now, timezone),
         )

@@ -144,3 +144,11 @@ def to_json(policy: CountyPolicy) -> str:
 
 def from_json(text: str) -> CountyPolicy:
     return CountyPolicy.model_validate_json(text)
+
+
+async def load_policy(uow, county_id: int) -> tuple[int, CountyPolicy]:
+    """(version, policy) stored for a county; (0, the default) when it has none."""
+    stored = await uow.scoring.policy(county_id)
+    if stored is None:
+        return 0, default_policy()
+    return stored[0], from_json(stored[1])

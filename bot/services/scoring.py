@@ -20,7 +20,7 @@ from bot.domain.network import StationStatus
 from bot.domain.periods import Period
 from bot.domain.policy import Thresholds, judge
 from bot.domain.text import N_
-from bot.services.policy import CountyPolicy, default_policy, from_json
+from bot.services.policy import CountyPolicy, load_policy
 from bot.services.ports import CountyRef, UnitOfWork, UnitOfWorkFactory
 from bot.services.render_alerts import digest_alerts, verdict_alerts
 
@@ -163,10 +163,7 @@ class ScoringService:
 
     @staticmethod
     async def policy(uow: UnitOfWork, county_id: int) -> tuple[int, CountyPolicy]:
-        stored = await uow.scoring.policy(county_id)
-        if stored is None:
-            return 0, default_policy()
-        return stored[0], from_json(stored[1])
+        return await load_policy(uow, county_id)
 
     async def score(
         self,
