@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.text import N_
 from bot.i18n import LANGUAGES, Translator
-from bot.services.authz import Actor
+from bot.services.authz import Action, Actor, can
 from bot.services.identity import set_language
 from bot.services.ports import UnitOfWorkFactory
 from handlers.telegram.callbacks import CancelCb, LangCb, MenuCb
@@ -28,11 +28,24 @@ FORMS_HELP = N_(
 )
 
 
+QUICK_FORMS = (
+    ("入 SF1234567890 张三 1234", N_("parcel in: tracking number, name, phone (last 4 or full)")),
+    ("取 A-027  ·  取 1234", N_("pickup by pickup code or phone's last 4 digits")),
+    ("寄 YT123456789 脆李 10斤 85", N_("ship produce: number, product, weight, declared value")),
+    ("售 脆李 20斤 400 直播", N_("sale: product, quantity, yuan, channel (optional)")),
+    ("代购 洗衣机 1299 费20", N_("proxy purchase: item, yuan, fee (optional)")),
+    ("话费 100  ·  代缴 电费 200  ·  取现 500 费2", N_("convenience services")),
+)
+
+
 def help_text(actor: Actor, t: Translator) -> str:
     lines = [t("Cunzhan 村站 — the village station assistant."), ""]
     if not actor.known:
         lines += [t(NOT_REGISTERED), ""]
     lines += [f"/{c.name} — {t(c.description)}" for c in commands_for(actor)]
+    if can(actor, Action.RECORD_LEDGER):
+        lines += ["", t("Quick one-line forms (amounts like 1200, 1,200元, ¥1200, 1.2万):")]
+        lines += [f"{form} — {t(meaning)}" for form, meaning in QUICK_FORMS]
     lines += ["", t(FORMS_HELP)]
     return "\n".join(lines)
 

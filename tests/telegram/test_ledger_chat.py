@@ -187,3 +187,9 @@ async def test_redelivered_intakes_are_logged_once(app, chat, keeper):
     for update in updates:
         await chat.feed(update)
     assert await count(app, "kind = 'parcel_in'") == 500
+
+
+async def test_help_documents_the_one_line_forms(chat, keeper, keeper_en):
+    assert "入 SF1234567890 张三 1234 — 入库" in (await chat.send(keeper, "/help")).text
+    english = (await chat.send(keeper_en, "/help")).text
+    assert "Quick one-line forms" in english and "售 脆李 20斤 400 直播 — sale" in english
