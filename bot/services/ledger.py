@@ -110,17 +110,7 @@ class LedgerService:
                     station.county_id, product, actor.person_id, now
                 )
             entry_id = await uow.ledger.add_entry(
-                {
-                    "station_id": station.id,
-                    "kind": kind.value,
-                    "period": str(Period.of(now, await self._timezone(uow, station))),
-                    "occurred_at": now,
-                    "recorded_at": now,
-                    "recorded_by": actor.person_id,
-                    "source": actor.channel,
-                    "request_key": request_key,
-                    **values,
-                }
+                {**await self._base(uow, station, actor, kind, request_key, now), **values}
             )
             if entry_id is None:  # lost a race with the same request
                 earlier = await uow.ledger.entry_by_request_key(request_key)
@@ -138,6 +128,28 @@ class LedgerService:
             await uow.commit()
         assert entry is not None
         return Recorded(entry, replay=False)
+
+    async def _base(
+        self,
+        uow: UnitOfWork,
+        station: StationCard,
+        actor: Actor,
+        kind: EntryKind,
+        request_key: str,
+        now,
+        period: str | None = None,
+    ) -> dict[str, Any]:
+        """The columns every entry has: where, what, when, by whom, for which request."""
+        return {
+            "station_id": station.id,
+            "kind": kind.value,
+            "period": period or str(Period.of(now, await self._timezone(uow, station))),
+            "occurred_at": now,
+            "recorded_at": now,
+            "recorded_by": actor.person_id,
+            "source": actor.channel,
+            "request_key": request_key,
+        }
 
     @staticmethod
     async def _timezone(uow: UnitOfWork, station: StationCard) -> str:
@@ -296,14 +308,7 @@ class LedgerService:
                 )
             entry_id = await uow.ledger.add_entry(
                 {
-                    "station_id": station.id,
-                    "kind": kind.value,
-                    "period": str(Period.of(now, await self._timezone(uow, station))),
-                    "occurred_at": now,
-                    "recorded_at": now,
-                    "recorded_by": actor.person_id,
-                    "source": actor.channel,
-                    "request_key": request_key,
+                    **await self._base(uow, station, actor, kind, request_key, now),
                     "parcel_count": 1,
                     "tracking_no": parcel.tracking_no,
                     "pickup_code": parcel.pickup_code,
@@ -351,14 +356,10 @@ class LedgerService:
             await self._undo_effects(uow, entry)
             reversal_id = await uow.ledger.add_entry(
                 {
-                    "station_id": station.id,
-                    "kind": entry.kind.value,
-                    "period": entry.period,
-                    "occurred_at": now,
-                    "recorded_at": now,
-                    "recorded_by": actor.person_id,
-                    "source": actor.channel,
-                    "request_key": request_key,
+                    # In the period of the entry it reverses, so sums stay per month.
+                    **await self._base(
+                        uow, station, actor, entry.kind, request_key, now, entry.period
+                    ),
                     "amount_fen": -entry.amount_fen,
                     "fee_fen": -entry.fee_fen,
                     "parcel_count": -entry.parcel_count,

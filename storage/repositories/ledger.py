@@ -27,6 +27,18 @@ _entry_from = le.outerjoin(products, products.c.id == le.c.product_id).outerjoin
 )
 
 
+# A parcel on the shelf with what its intake entry says (ParcelView's fields, in order).
+_PARCELS = select(
+    parcels.c.entry_id,
+    parcels.c.pickup_code,
+    le.c.tracking_no,
+    le.c.recipient_name,
+    parcels.c.phone_last4,
+    parcels.c.status,
+    parcels.c.arrived_at,
+).select_from(parcels.join(le, le.c.id == parcels.c.entry_id))
+
+
 def _view(row) -> EntryView:
     data = row._mapping
     return EntryView(
@@ -193,36 +205,14 @@ class SqlLedgerRepo(Repo):
         if older_than is not None:
             conditions.append(parcels.c.arrived_at < older_than)
         query = (
-            select(
-                parcels.c.entry_id,
-                parcels.c.pickup_code,
-                le.c.tracking_no,
-                le.c.recipient_name,
-                parcels.c.phone_last4,
-                parcels.c.status,
-                parcels.c.arrived_at,
-            )
-            .select_from(parcels.join(le, le.c.id == parcels.c.entry_id))
-            .where(*conditions)
+            _PARCELS.where(*conditions)
             .order_by(parcels.c.arrived_at, parcels.c.entry_id)
             .limit(limit)
         )
         return [ParcelView(*row) for row in (await self.conn.execute(query)).all()]
 
     async def parcel(self, entry_id: int) -> ParcelView | None:
-        query = (
-            select(
-                parcels.c.entry_id,
-                parcels.c.pickup_code,
-                le.c.tracking_no,
-                le.c.recipient_name,
-                parcels.c.phone_last4,
-                parcels.c.status,
-                parcels.c.arrived_at,
-            )
-            .select_from(parcels.join(le, le.c.id == parcels.c.entry_id))
-            .where(parcels.c.entry_id == entry_id)
-        )
+        query = _PARCELS.where(parcels.c.entry_id == entry_id)
         row = (await self.conn.execute(query)).first()
         return ParcelView(*row) if row else None
 

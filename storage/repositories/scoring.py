@@ -344,21 +344,17 @@ class SqlScoringRepo(Repo):
 
     # --- who hears about it -----------------------------------------------------------
 
-    async def keepers(self, county_id: int) -> list[Recipient]:
+    async def _recipients(self, role: Role, county_id: int, *columns) -> list[Recipient]:
+        """People holding a live `role` grant in the county, with their Telegram chat."""
         query = (
-            select(
-                people.c.id,
-                identities.c.chat_id,
-                people.c.language,
-                role_grants.c.station_id,
-            )
+            select(people.c.id, identities.c.chat_id, people.c.language, *columns)
             .select_from(
                 role_grants.join(people, people.c.id == role_grants.c.person_id).join(
                     identities, identities.c.person_id == people.c.id
                 )
             )
             .where(
-                role_grants.c.role == Role.KEEPER.value,
+                role_grants.c.role == role.value,
                 role_grants.c.revoked_at.is_(None),
                 role_grants.c.county_id == county_id,
                 identities.c.channel == "telegram",
@@ -367,23 +363,11 @@ class SqlScoringRepo(Repo):
         )
         return [Recipient(*row) for row in (await self.conn.execute(query)).all()]
 
+    async def keepers(self, county_id: int) -> list[Recipient]:
+        return await self._recipients(Role.KEEPER, county_id, role_grants.c.station_id)
+
     async def staff(self, county_id: int) -> list[Recipient]:
-        query = (
-            select(people.c.id, identities.c.chat_id, people.c.language)
-            .select_from(
-                role_grants.join(people, people.c.id == role_grants.c.person_id).join(
-                    identities, identities.c.person_id == people.c.id
-                )
-            )
-            .where(
-                role_grants.c.role == Role.COUNTY_STAFF.value,
-                role_grants.c.revoked_at.is_(None),
-                role_grants.c.county_id == county_id,
-                identities.c.channel == "telegram",
-                identities.c.chat_id.is_not(None),
-            )
-        )
-        return [Recipient(*row) for row in (await self.conn.execute(query)).all()]
+        return await self._recipients(Role.COUNTY_STAFF, county_id)
 
     # --- daily checks -----------------------------------------------------------------
 
