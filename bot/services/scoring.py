@@ -16,7 +16,7 @@ from datetime import timedelta
 from bot.domain.alerts import Alert
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.network import StationStatus
+from bot.domain.network import StationStatus, Tier
 from bot.domain.periods import Period
 from bot.domain.policy import Thresholds, judge
 from bot.domain.text import N_
@@ -99,10 +99,11 @@ def judge_station(
     previous_failing: int,
     policy: CountyPolicy,
     period: Period,
+    thresholds: Thresholds | None = None,
 ) -> StationVerdict:
     window = policy.assessment.window_months
     down, up, parcels = (value // window for value in totals)  # 月均, rounded down
-    thresholds = policy.thresholds_for(station.tier)
+    thresholds = thresholds or policy.thresholds_for(station.tier)
     if months_open(station.opened_on, period) <= policy.assessment.grace_months:
         return StationVerdict(
             station.id,
@@ -232,8 +233,16 @@ class ScoringService:
             )
             previous = await uow.scoring.failing_months(county.id, str(period.previous()))
             stations = await uow.scoring.county_stations(county.id)
+        by_tier = {tier.value: policy.thresholds_for(tier) for tier in Tier}
         return [
-            judge_station(s, totals.get(s.id, (0, 0, 0)), previous.get(s.id, 0), policy, period)
+            judge_station(
+                s,
+                totals.get(s.id, (0, 0, 0)),
+                previous.get(s.id, 0),
+                policy,
+                period,
+                by_tier[s.tier],
+            )
             for s in stations
             if s.status != StationStatus.REMOVED.value
         ]

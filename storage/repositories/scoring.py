@@ -199,6 +199,11 @@ class SqlScoringRepo(Repo):
         """{station: (downstream fen, upstream fen, upstream parcels)} summed over the
         periods. One GROUP BY over the ledger: reversals carry negated values."""
         le = ledger_entries
+        downstream, upstream_yuan, upstream_parcels = (
+            list(downstream),
+            list(upstream_yuan),
+            list(upstream_parcels),
+        )
 
         def total(column, kinds):
             values = [k.value for k in kinds]
@@ -213,7 +218,12 @@ class SqlScoringRepo(Repo):
                 total(le.c.amount_fen, upstream_yuan),
                 total(le.c.parcel_count, upstream_parcels),
             )
-            .where(le.c.period.in_(periods), le.c.station_id.in_(_county_station_ids(county_id)))
+            .where(
+                le.c.period.in_(periods),
+                # Other kinds would only add zeros: skipping them lets the index do more.
+                le.c.kind.in_({k.value for k in (*downstream, *upstream_yuan, *upstream_parcels)}),
+                le.c.station_id.in_(_county_station_ids(county_id)),
+            )
             .group_by(le.c.station_id)
         )
         rows = (await self.conn.execute(query)).all()
@@ -244,12 +254,8 @@ class SqlScoringRepo(Repo):
         return dict((await self.conn.execute(query)).all())
 
     async def write_scores(self, rows: list[dict]) -> None:
-        for start in range(0, len(rows), 1000):
-            await self.conn.execute(
-                self.insert(station_scores)
-                .values(rows[start : start + 1000])
-                .on_conflict_do_nothing()
-            )
+        if rows:  # executemany: the statement is compiled once for all rows
+            await self.conn.execute(self.insert(station_scores).on_conflict_do_nothing(), rows)
 
     async def scores(self, county_id: int, period: str) -> list[dict]:
         query = (
