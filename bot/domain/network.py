@@ -54,6 +54,7 @@ class StationCard:
     county_id: int
     county_code: str
     county_name: str
+    county_timezone: str
     latitude: str | None = None  # decimal degrees as text: exact, never a float
     longitude: str | None = None
     opened_on: date | None = None

@@ -94,28 +94,22 @@ class LedgerService:
         now = self.clock.now()
         async with self.uow_factory(write=True) as uow:
             station = await self._station(uow, actor, Action.RECORD_LEDGER)
-            earlier = await uow.ledger.entry_by_request_key(request_key)
-            if earlier is not None:
-                return Recorded(earlier, replay=True)
-            direction = TRACKED.get(kind)
-            tracking = values.get("tracking_no")
-            if direction and tracking:
-                existing = await uow.ledger.tracked_entry(station.id, direction, tracking)
-                if existing is not None:
-                    raise DuplicateTracking(existing)
+            # No look-ups first: the unique request key and tracking claim decide, and only
+            # a conflict costs a read. (This is the keeper's hot path.)
             if kind is EntryKind.PARCEL_IN:
                 values["pickup_code"] = await self._free_code(uow, station.id)
             if product is not None:
                 values["product_id"] = await uow.ledger.add_product(
                     station.county_id, product, actor.person_id, now
                 )
-            entry_id = await uow.ledger.add_entry(
-                {**await self._base(uow, station, actor, kind, request_key, now), **values}
-            )
-            if entry_id is None:  # lost a race with the same request
+            row = {**self._base(station, actor, kind, request_key, now), **values}
+            entry_id = await uow.ledger.add_entry(row)
+            if entry_id is None:  # this request was recorded before: a retry, a double tap
                 earlier = await uow.ledger.entry_by_request_key(request_key)
                 assert earlier is not None
                 return Recorded(earlier, replay=True)
+            direction = TRACKED.get(kind)
+            tracking = values.get("tracking_no")
             if direction and tracking:
                 if not await uow.ledger.claim_tracking(station.id, direction, tracking, entry_id):
                     existing = await uow.ledger.tracked_entry(station.id, direction, tracking)
@@ -124,14 +118,11 @@ class LedgerService:
                 await uow.ledger.add_parcel(
                     entry_id, station.id, values["pickup_code"], values.get("phone_last4"), now
                 )
-            entry = await uow.ledger.entry(entry_id)
             await uow.commit()
-        assert entry is not None
-        return Recorded(entry, replay=False)
+        return Recorded(_view(entry_id, row, product), replay=False)
 
-    async def _base(
-        self,
-        uow: UnitOfWork,
+    @staticmethod
+    def _base(
         station: StationCard,
         actor: Actor,
         kind: EntryKind,
@@ -143,7 +134,7 @@ class LedgerService:
         return {
             "station_id": station.id,
             "kind": kind.value,
-            "period": period or str(Period.of(now, await self._timezone(uow, station))),
+            "period": period or str(Period.of(now, station.county_timezone)),
             "occurred_at": now,
             "recorded_at": now,
             "recorded_by": actor.person_id,
@@ -152,16 +143,12 @@ class LedgerService:
         }
 
     @staticmethod
-    async def _timezone(uow: UnitOfWork, station: StationCard) -> str:
-        county = await uow.network.county_by_id(station.county_id)
-        assert county is not None
-        return county.timezone
-
-    @staticmethod
     async def _free_code(uow: UnitOfWork, station_id: int) -> str:
         for _ in range(MAX_SHELF_CODES):
-            code = pickup_code(await uow.ledger.next_pickup_seq(station_id))
-            if not await uow.ledger.code_on_shelf(station_id, code):
+            seq = await uow.ledger.next_pickup_seq(station_id)
+            code = pickup_code(seq)
+            # Codes only repeat once the sequence wraps: until then no check is needed.
+            if seq < MAX_SHELF_CODES or not await uow.ledger.code_on_shelf(station_id, code):
                 return code
         raise InvalidInput(N_("Every pickup code is in use: hand out or return some parcels."))
 
@@ -308,7 +295,7 @@ class LedgerService:
                 )
             entry_id = await uow.ledger.add_entry(
                 {
-                    **await self._base(uow, station, actor, kind, request_key, now),
+                    **self._base(station, actor, kind, request_key, now),
                     "parcel_count": 1,
                     "tracking_no": parcel.tracking_no,
                     "pickup_code": parcel.pickup_code,
@@ -357,9 +344,7 @@ class LedgerService:
             reversal_id = await uow.ledger.add_entry(
                 {
                     # In the period of the entry it reverses, so sums stay per month.
-                    **await self._base(
-                        uow, station, actor, entry.kind, request_key, now, entry.period
-                    ),
+                    **self._base(station, actor, entry.kind, request_key, now, entry.period),
                     "amount_fen": -entry.amount_fen,
                     "fee_fen": -entry.fee_fen,
                     "parcel_count": -entry.parcel_count,
@@ -389,7 +374,7 @@ class LedgerService:
     ) -> bool:
         """May this entry still be corrected? True when only a staff exception allows it
         (the correction is then a post-close adjustment)."""
-        timezone = await self._timezone(uow, station)
+        timezone = station.county_timezone
         locked_at = await uow.scoring.locked_at(station.county_id, entry.period)
         if locked_at is not None:
             if await uow.scoring.exception_open(station.id, entry.period, now):
@@ -449,7 +434,7 @@ class LedgerService:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             station = await self._station(uow, actor, Action.VIEW_LEDGER)
-            timezone = await self._timezone(uow, station)
+            timezone = station.county_timezone
             period = period or Period.of(now, timezone)
             totals = await uow.ledger.period_totals(station.id, str(period))
             counts = await uow.ledger.entry_counts(station.id, str(period))
@@ -484,6 +469,18 @@ class LedgerService:
         async with self.uow_factory() as uow:
             station = await self._station(uow, actor, Action.VIEW_LEDGER)
             return await uow.ledger.products(station.county_id)
+
+
+_ENTRY_FIELDS = frozenset(EntryView.__dataclass_fields__)
+
+
+def _view(entry_id: int, row: dict[str, Any], product: str | None) -> EntryView:
+    """The entry just written, from what was written (no read back)."""
+    fields = {k: v for k, v in row.items() if k in _ENTRY_FIELDS}
+    fields.setdefault("amount_fen", 0)
+    fields.setdefault("fee_fen", 0)
+    fields.setdefault("parcel_count", 0)
+    return EntryView(id=entry_id, **{**fields, "kind": EntryKind(row["kind"])}, product=product)
 
 
 STATUS_TEXT = {

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from aiogram import Bot, F
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -118,7 +118,9 @@ async def invite_dialog(query: CallbackQuery, state: FSMContext, t: Translator) 
     )
 
 
-@router.message(InviteForm.station_code, F.text, flags={"action": Action.INVITE_KEEPER})
+@router.message(
+    StateFilter(InviteForm.station_code), F.text, flags={"action": Action.INVITE_KEEPER}
+)
 async def invite_station_code(
     message: Message, state: FSMContext, actor: Actor, t: Translator, uow_factory: UnitOfWorkFactory
 ) -> None:
@@ -134,7 +136,7 @@ async def invite_station_code(
     )
 
 
-@router.message(InviteForm.station_code, flags={"action": Action.INVITE_KEEPER})
+@router.message(StateFilter(InviteForm.station_code), flags={"action": Action.INVITE_KEEPER})
 async def invite_station_code_not_text(message: Message, t: Translator) -> None:
     await message.answer(t("Please send the station code as text, e.g. DEMO-S001."))
 

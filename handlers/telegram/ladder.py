@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from aiogram import F
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -87,7 +87,7 @@ async def ask_reason(
     )
 
 
-@router.message(LadderForm.reason, F.text, flags=DECIDE)
+@router.message(StateFilter(LadderForm.reason), F.text, flags=DECIDE)
 async def decided(
     message: Message, state: FSMContext, actor: Actor, t: Translator, ladder: Ladder
 ) -> None:

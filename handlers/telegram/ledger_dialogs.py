@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot, F
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -45,6 +45,7 @@ from handlers.telegram.routing import Routes
 from handlers.telegram.waybill import tracking_from_media
 
 router = Routes("ledger_dialogs")
+RECORD = {"action": Action.RECORD_LEDGER}
 
 
 class LedgerDialog(StatesGroup):
@@ -569,13 +570,13 @@ for _name_ in FORMS:
     _opener(_name_)
 
 
-@router.message(LedgerDialog.filling, Command("done"))
+@router.message(StateFilter(LedgerDialog.filling), Command("done"))
 async def done(message: Message, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await message.answer(t("Done. Send /month to see the month, /menu for the menu."))
 
 
-@router.message(LedgerDialog.filling, flags={"action": Action.RECORD_LEDGER})
+@router.message(StateFilter(LedgerDialog.filling), flags={"action": Action.RECORD_LEDGER})
 async def answer(
     message: Message,
     state: FSMContext,
@@ -598,7 +599,9 @@ async def answer(
 
 
 @router.callback_query(
-    LedgerDialog.filling, FieldChoiceCb.filter(), flags={"action": Action.RECORD_LEDGER}
+    StateFilter(LedgerDialog.filling),
+    FieldChoiceCb.filter(),
+    flags={"action": Action.RECORD_LEDGER},
 )
 async def choice(
     query: CallbackQuery,
@@ -616,7 +619,9 @@ async def choice(
 
 
 @router.callback_query(
-    LedgerDialog.confirming, FormSaveCb.filter(), flags={"action": Action.RECORD_LEDGER}
+    StateFilter(LedgerDialog.confirming),
+    FormSaveCb.filter(),
+    flags={"action": Action.RECORD_LEDGER},
 )
 async def save(
     query: CallbackQuery,

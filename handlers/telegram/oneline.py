@@ -146,7 +146,7 @@ async def one_line(
     await message.answer(entry_saved(await record(form, actor, ledger, key), t))
 
 
-@router.callback_query(OneLineConfirm.waiting, FormSaveCb.filter(), flags=FLAGS)
+@router.callback_query(StateFilter(OneLineConfirm.waiting), FormSaveCb.filter(), flags=FLAGS)
 async def confirmed(
     query: CallbackQuery,
     callback_data: FormSaveCb,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from aiogram import Bot, F
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -105,7 +105,7 @@ async def pickup_button(query: CallbackQuery, state: FSMContext, t: Translator) 
     await query.bot.send_message(query.from_user.id, t(ASK) + " /cancel")
 
 
-@router.message(Pickup.query, F.text, flags=FLAGS)
+@router.message(StateFilter(Pickup.query), F.text, flags=FLAGS)
 async def pickup_query(
     message: Message,
     state: FSMContext,
@@ -161,7 +161,7 @@ async def ask_reason(
     )
 
 
-@router.message(Pickup.reason, F.text, flags=FLAGS)
+@router.message(StateFilter(Pickup.reason), F.text, flags=FLAGS)
 async def returned(
     message: Message, state: FSMContext, actor: Actor, t: Translator, ledger: LedgerService
 ) -> None:

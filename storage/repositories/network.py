@@ -34,6 +34,7 @@ _card_columns = (
     counties.c.id.label("county_id"),
     counties.c.code.label("county_code"),
     counties.c.name.label("county_name"),
+    counties.c.timezone.label("county_timezone"),
 )
 _card_from = (
     stations.join(villages, villages.c.id == stations.c.village_id)
@@ -56,6 +57,7 @@ def _card(row) -> StationCard:
         county_id=row.county_id,
         county_code=row.county_code,
         county_name=row.county_name,
+        county_timezone=row.county_timezone,
         latitude=micro_to_text(row.lat_e6),
         longitude=micro_to_text(row.lon_e6),
         opened_on=row.opened_on,

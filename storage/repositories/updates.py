@@ -55,6 +55,15 @@ class SqlUpdateLedger:
                 .values(finished_at=now)
             )
 
+    async def release(self, bot_id: int, update_id: int) -> None:
+        """Forget an unfinished claim whose handler failed, so a redelivery runs it again."""
+        async with write_transaction(self.engine) as conn:
+            await conn.execute(
+                delete(pu).where(
+                    pu.c.bot_id == bot_id, pu.c.update_id == update_id, pu.c.finished_at.is_(None)
+                )
+            )
+
     async def prune(self, before: datetime) -> int:
         async with write_transaction(self.engine) as conn:
             result = await conn.execute(delete(pu).where(pu.c.claimed_at < before))

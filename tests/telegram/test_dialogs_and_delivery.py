@@ -116,3 +116,24 @@ async def test_idle_dialog_is_swept_with_a_notice_once(app, chat, people):
     again = await expire_idle_dialogs(app.dialogs, notify, app.clock.now(), app.dialog_idle, notice)
     assert (ended, again) == (1, 0)
     assert sent == [(1, sent[0][1])] and "30 分钟无回复" in sent[0][1]
+
+
+async def test_a_failed_handler_releases_the_update_for_a_retry(app, chat, people, monkeypatch):
+    staff = await people.register(1, Role.COUNTY_STAFF, "A", language="en")
+    update = chat.message_update(staff, "/invite A-S1", update_id=779)
+    calls = {"n": 0}
+    original = app.uow.__class__.__call__
+
+    def flaky(self, *, write=False):
+        calls["n"] += 1
+        if write and calls["n"] == 2:  # the invite's write transaction, first time only
+            raise RuntimeError("database went away")
+        return original(self, write=write)
+
+    monkeypatch.setattr(app.uow.__class__, "__call__", flaky)
+    try:
+        await chat.feed(update)
+    except RuntimeError:
+        pass
+    assert photos(await chat.feed(update)) == 1  # the retry is handled, once
+    assert (await chat.feed(update)).calls == []

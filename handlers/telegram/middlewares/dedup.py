@@ -2,8 +2,9 @@
 
 Polling advances its offset before handling and webhooks may be retried, so the same
 update can arrive twice (a restart, a timeout). The claim is a row keyed by (bot, update);
-it is marked finished after the handlers ran. An unfinished claim older than the lease is
-taken again: a handler that crashed is retried rather than lost.
+it is marked finished after the handlers ran; a handler that raised releases it, so
+Telegram's retry (webhook mode answers 500) runs it again. A claim left unfinished by a
+process that died is taken again after the lease: retried rather than lost.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class DedupMiddleware(BaseMiddleware):
         if not await self.ledger.claim(bot.id, event.update_id, now, now - LEASE):
             log.info("update %s already handled; skipped", event.update_id)
             return None
-        result = await handler(event, data)
+        try:
+            result = await handler(event, data)
+        except Exception:
+            # A webhook answers 500 and Telegram retries at once: let that retry run.
+            await self.ledger.release(bot.id, event.update_id)
+            raise
         await self.ledger.finish(bot.id, event.update_id, self.clock.now())
         return result

@@ -37,7 +37,8 @@ class DialogExpiryMiddleware(BaseMiddleware):
         t: Translator | None = data.get("t")
         if state is None or t is None:
             return await handler(event, data)
-        if await state.get_state() is not None:
+        # aiogram's FSM middleware already read the state: no second read before handling.
+        if data.get("raw_state") is not None:
             if is_stale(await state.get_data(), self.clock.now(), self.idle):
                 await state.clear()
                 data["raw_state"] = None
