@@ -20,6 +20,7 @@ from bot.bootstrap import App
 from handlers.telegram import build_dispatcher
 from handlers.telegram.commands import register_default_commands
 from handlers.telegram.notifier import TelegramNotifier
+from handlers.telegram.outbox_sender import start_outbox_worker
 from jobs.scheduler import start_scheduler
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ async def serve_polling(
     async with AsyncExitStack() as stack:
         scheduler = start_scheduler(app, TelegramNotifier(bot))
         stack.callback(scheduler.shutdown, wait=False)
+        outbox = start_outbox_worker(app, bot)
+        stack.push_async_callback(outbox.stop)
+        # Alerts stop before aiogram closes the bot's session when polling ends.
+        dp.shutdown.register(outbox.stop)
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling for updates")
         polling = asyncio.create_task(
@@ -118,6 +123,8 @@ async def serve_webhook(app: App, bot: Bot) -> None:
         drop_pending_updates=False,
     )
     scheduler = start_scheduler(app, TelegramNotifier(bot))
+    outbox = start_outbox_worker(app, bot)
+    dp.shutdown.register(outbox.stop)  # before the session closes at the app's shutdown
     runner = web.AppRunner(webhook_app(dp, bot, secret))
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen_host, settings.webhook_listen_port)
@@ -130,5 +137,6 @@ async def serve_webhook(app: App, bot: Bot) -> None:
     try:
         await asyncio.Event().wait()
     finally:
+        await outbox.stop()
         scheduler.shutdown(wait=False)
         await runner.cleanup()

@@ -8,6 +8,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.bootstrap import App
 from bot.services.ladder import Ladder
 from handlers.telegram import (
+    alerts,
     basics,
     corrections,
     fallback,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         ladder,
         parcels,
         oneline,
+        alerts,
         fallback,
     )
     return [module.router.build() for module in modules]

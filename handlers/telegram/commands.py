@@ -57,6 +57,10 @@ COMMANDS = (
         N_("Let a station correct a closed month: /exception <code> <YYYY-MM> <hours> <reason>"),
         Action.OPEN_EXCEPTION,
     ),
+    # Every registered role may mute alerts (all of them hold VIEW_STATION); strangers
+    # get none. Which categories is handlers/telegram/alerts.py's business.
+    Command("mute", N_("Mute or unmute alerts"), Action.VIEW_STATION),
+    Command("unmute", N_("Receive muted alerts again: /unmute <category>"), Action.VIEW_STATION),
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),

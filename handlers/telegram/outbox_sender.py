@@ -24,7 +24,15 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import ValidationError
 
-from jobs.outbox_worker import Blocked, Migrated, Rejected, RetryAfter, Transient
+from bot.bootstrap import App
+from jobs.outbox_worker import (
+    Blocked,
+    Migrated,
+    OutboxWorker,
+    Rejected,
+    RetryAfter,
+    Transient,
+)
 
 Buttons = list[list[dict[str, Any]]]
 
@@ -74,3 +82,11 @@ class TelegramSender:
             raise Transient(str(error)) from error
         except TelegramAPIError as error:  # 401 (token revoked), 409…: not the message's fault
             raise Transient(str(error)) from error
+
+
+def start_outbox_worker(app: App, bot: Bot) -> OutboxWorker:
+    """The alert worker for this bot, running; `await worker.stop()` before the bot's
+    session closes (in-flight sends finish and are marked, the rest is released)."""
+    worker = OutboxWorker(app.engine, TelegramSender(bot), clock=app.clock)
+    worker.start()
+    return worker
