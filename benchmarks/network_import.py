@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +28,7 @@ from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.repositories.network_import import SqlNetworkImportStores
 from storage.schema import counties, stations, townships, villages
+from storage.scratch import reachable, scratch_schema
 from storage.uow import SqlUnitOfWorkFactory
 
 PG_URL = os.environ.get(
@@ -129,30 +129,12 @@ async def sqlite_engine(directory: Path, name: str) -> AsyncIterator[AsyncEngine
 @asynccontextmanager
 async def postgres_engine(_directory: Path, name: str) -> AsyncIterator[AsyncEngine]:
     """A fresh schema on the test server, dropped afterwards."""
-    schema = f"bench_{name}_{secrets.token_hex(4)}"
-    admin = create_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await upgrade(engine)
+    async with scratch_schema(PG_URL, f"bench_{name}") as engine:
         yield engine
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        await admin.dispose()
 
 
 async def postgres_reachable() -> bool:
-    engine = create_engine(PG_URL)
-    try:
-        async with asyncio.timeout(5), engine.connect():
-            return True
-    except Exception:
-        return False
-    finally:
-        await engine.dispose()
+    return await reachable(PG_URL)
 
 
 async def bench(label: str, engines: Callable, directory: Path, rows: list[RawRow]) -> None:

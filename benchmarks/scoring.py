@@ -76,6 +76,7 @@ from storage.schema import (
     townships,
     villages,
 )
+from storage.scratch import reachable
 from storage.uow import SqlUnitOfWorkFactory
 
 PG_URL = os.environ.get(
@@ -463,14 +464,7 @@ async def postgres_target(_directory: Path) -> AsyncIterator[Target]:
 
 
 async def postgres_reachable() -> bool:
-    engine = create_engine(PG_URL)
-    try:
-        async with asyncio.timeout(5), engine.connect():
-            return True
-    except Exception:
-        return False
-    finally:
-        await engine.dispose()
+    return await reachable(PG_URL)
 
 
 # --- what is timed ----------------------------------------------------------------------------

@@ -8,9 +8,7 @@ it), in which case they fail: CI must prove both engines.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
 from storage.migrate import upgrade
+from storage.scratch import reachable, scratch_schema
 from storage.uow import SqlUnitOfWorkFactory
 
 PG_URL = os.environ.get(
@@ -31,14 +30,7 @@ _pg_ok: bool | None = None
 async def _postgres_reachable() -> bool:
     global _pg_ok
     if _pg_ok is None:
-        engine = create_engine(PG_URL)
-        try:
-            async with asyncio.timeout(5), engine.connect():
-                _pg_ok = True
-        except Exception:
-            _pg_ok = False
-        finally:
-            await engine.dispose()
+        _pg_ok = await reachable(PG_URL)
     return _pg_ok
 
 
@@ -55,19 +47,8 @@ async def engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL required but unreachable at {PG_URL}")
         pytest.skip("PostgreSQL unreachable")
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    eng = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await upgrade(eng)
+    async with scratch_schema(PG_URL, "t") as eng:
         yield eng
-    finally:
-        await eng.dispose()
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        await admin.dispose()
 
 
 @pytest.fixture
