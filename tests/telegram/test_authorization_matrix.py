@@ -147,6 +147,68 @@ MATRIX = [
             "admin": QR,
         },
     ),
+    # The ledger: only a keeper writes, and only at their own station.
+    (
+        "/month",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "days left",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/intake",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "tracking number",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "代购 洗衣机 1299",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Saved",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/void 1 wrong",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No entry #1 at your station",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    # The ladder: county staff decide inside their county, admins anywhere.
+    (
+        "/reinstate B-S1 整改完成",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "is not removed",
+        },
+    ),
+    (
+        "/exception B-S1 2026-10 24 补录",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "is not closed",
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]
@@ -177,6 +239,15 @@ async def test_menu_buttons_follow_the_policy(chat, people):
     assert any("My station" in b for b in keeper_buttons)
     assert not any("Invite" in b for b in keeper_buttons)
     assert any("Invite" in b for b in staff_buttons)
+
+
+async def test_a_keeper_cannot_see_or_void_another_stations_entry(chat, people):
+    other = await people.register(4, Role.KEEPER, "A-S2", language="en")
+    saved = (await chat.send(other, "代购 洗衣机 1299")).text
+    entry_id = saved.split("#")[1].split()[0]
+    keeper = await people.register(5, Role.KEEPER, "A-S1", language="en")
+    for command in (f"/history {entry_id}", f"/void {entry_id} mine now"):
+        assert f"No entry #{entry_id} at your station" in (await chat.send(keeper, command)).text
 
 
 async def test_forged_callback_is_checked_against_the_presser(app, chat, people):
