@@ -640,3 +640,22 @@ async def save(
     await query.answer()
     ctx = Ctx(t, ledger, actor, dict(data["values"]))
     await _save(bot, query.from_user.id, state, ctx, data, query.from_user.id)
+
+
+@router.message(StateFilter(None), F.photo | F.document, flags=RECORD)
+async def photo_starts_intake(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    ledger: LedgerService,
+) -> None:
+    """A waybill photo sent outside any form starts an intake with its number: the
+    fastest path for a keeper with a parcel in one hand."""
+    number = await tracking_from_media(bot, message, t)
+    if number is None:
+        return
+    await state.set_state(LedgerDialog.filling)
+    await state.set_data({"form": "intake", "step": 0, "values": {}, "nonce": secrets.token_hex(6)})
+    await _take(bot, message.chat.id, message.from_user.id, state, number, t, actor, ledger)

@@ -193,3 +193,12 @@ async def test_help_documents_the_one_line_forms(chat, keeper, keeper_en):
     assert "入 SF1234567890 张三 1234 — 入库" in (await chat.send(keeper, "/help")).text
     english = (await chat.send(keeper_en, "/help")).text
     assert "Quick one-line forms" in english and "售 脆李 20斤 400 直播 — sale" in english
+
+
+async def test_a_waybill_photo_alone_starts_an_intake(app, chat, keeper_en):
+    sent = await chat.send_photo(keeper_en, code128_waybill("SF1234567890123", angle=90))
+    assert "Recipient's name" in sent.text
+    await chat.send(keeper_en, "王五")
+    sent = await chat.send(keeper_en, "4321")
+    sent = await chat.press(keeper_en, sent, "phoned")
+    assert "A-001" in sent.text and await count(app, "kind = 'parcel_in'") == 1
