@@ -272,6 +272,7 @@ async def _submit_service(ctx: Ctx, key: str) -> Recorded:
         service_kind=v["service_kind"],
         amount_fen=v["amount_fen"],
         fee_fen=v["fee_fen"],
+        note=v.get("note"),
     )
 
 

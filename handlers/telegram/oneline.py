@@ -35,6 +35,7 @@ from bot.i18n import Translator
 from bot.services.authz import Action, Actor
 from bot.services.ledger import LedgerService, Recorded
 from handlers.telegram.callbacks import CancelCb, FormSaveCb
+from handlers.telegram.ledger_dialogs import FORMS, Ctx
 from handlers.telegram.parcels import show_matches
 from handlers.telegram.render import entry_saved
 from handlers.telegram.routing import Routes
@@ -66,51 +67,49 @@ def _carrier(number: str) -> str | None:
     return guess.carrier.value if guess.confident and guess.carrier else None
 
 
-async def record(form, actor: Actor, ledger: LedgerService, key: str) -> Recorded:
+def form_values(form, ledger: LedgerService) -> tuple[str, dict[str, Any]]:
+    """A one-line form as the step-by-step form's answers, so both save through the same
+    submitter (ledger_dialogs.FORMS)."""
     if isinstance(form, IntakeForm):
-        return await ledger.intake(
-            actor,
-            request_key=key,
-            tracking_no=form.tracking_no,
-            carrier=_carrier(form.tracking_no),
-            recipient_name=form.recipient_name,
-            phone_last4=form.phone.last4,
-            phone_full=form.phone.full,
-            notified=Notified.NOT_YET,
-        )
+        digest = ledger.digest_phone(form.phone.full) if form.phone.full else None
+        return "intake", {
+            "tracking_no": form.tracking_no,
+            "carrier": _carrier(form.tracking_no),
+            "recipient_name": form.recipient_name,
+            "phone_last4": form.phone.last4,
+            "phone_digest": digest,
+            "notified": Notified.NOT_YET.value,
+        }
     if isinstance(form, ShipForm):
-        return await ledger.shipment(
-            actor,
-            request_key=key,
-            tracking_no=form.tracking_no,
-            carrier=_carrier(form.tracking_no),
-            product=form.product,
-            weight_g=form.weight_grams,
-            declared_value_fen=form.declared_value_fen,
-        )
+        return "ship", {
+            "tracking_no": form.tracking_no,
+            "carrier": _carrier(form.tracking_no),
+            "product": form.product,
+            "weight_g": form.weight_grams,
+            "value_fen": form.declared_value_fen,
+        }
     if isinstance(form, SaleForm):
-        return await ledger.sale(
-            actor,
-            request_key=key,
-            product=form.product,
-            quantity=form.quantity.amount,
-            unit=form.quantity.unit.value,
-            amount_fen=form.amount_fen,
-            channel=(form.channel or SaleChannel.OTHER).value,
-        )
+        return "sale", {
+            "product": form.product,
+            "quantity": str(form.quantity.amount),
+            "unit": form.quantity.unit.value,
+            "amount_fen": form.amount_fen,
+            "channel": (form.channel or SaleChannel.OTHER).value,
+        }
     if isinstance(form, ProxyForm):
-        return await ledger.proxy_purchase(
-            actor, request_key=key, item=form.item, amount_fen=form.amount_fen, fee_fen=form.fee_fen
-        )
+        return "proxy", {"item": form.item, "amount_fen": form.amount_fen, "fee_fen": form.fee_fen}
     assert isinstance(form, ServiceForm)
-    return await ledger.service(
-        actor,
-        request_key=key,
-        service_kind=form.kind.value,
-        amount_fen=form.amount_fen,
-        fee_fen=form.fee_fen,
-        note=form.note,
-    )
+    return "service", {
+        "service_kind": form.kind.value,
+        "amount_fen": form.amount_fen,
+        "fee_fen": form.fee_fen,
+        "note": form.note,
+    }
+
+
+async def record(form, actor: Actor, t: Translator, ledger: LedgerService, key: str) -> Recorded:
+    name, values = form_values(form, ledger)
+    return await FORMS[name].submit(Ctx(t, ledger, actor, values), key)
 
 
 @router.message(StateFilter(None), OneLineForm(), flags=FLAGS)
@@ -143,7 +142,7 @@ async def one_line(
             "\n".join("⚠️ " + t(c.confirmation()) for c in unusual), reply_markup=builder.as_markup()
         )
         return
-    await message.answer(entry_saved(await record(form, actor, ledger, key), t))
+    await message.answer(entry_saved(await record(form, actor, t, ledger, key), t))
 
 
 @router.callback_query(StateFilter(OneLineConfirm.waiting), FormSaveCb.filter(), flags=FLAGS)
@@ -160,7 +159,7 @@ async def confirmed(
         await query.answer(t("Already saved."))
         return
     form = parse_line(data["line"])
-    recorded = await record(form, actor, ledger, data["key"])
+    recorded = await record(form, actor, t, ledger, data["key"])
     await state.clear()
     await query.answer()
     await query.bot.send_message(query.from_user.id, entry_saved(recorded, t))
