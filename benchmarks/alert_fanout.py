@@ -23,11 +23,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.demo.fake_flood import FloodFakeTelegram
-from bot.demo.harness import DEMO_TOKEN
 from bot.domain.alerts import Alert, AlertCategory
-from bot.runner import make_bot
+from devtools.harness import DEMO_TOKEN
+from devtools.telegram_double.flood import FloodFakeTelegram
 from handlers.telegram.outbox_sender import TelegramSender
+from handlers.telegram.runner import make_bot
 from jobs.outbox_worker import Limits, OutboxWorker
 from storage.engine import create_engine, write_transaction
 from storage.migrate import upgrade

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(run(settings))
     if args.command == "demo":
-        from bot.demo import run_demo
+        from devtools.demo import run_demo
 
         return asyncio.run(run_demo(settings, args))
     if args.command == "db":

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from adapters.qr import qr_png
 from bot.bootstrap import build_app
 from bot.config import Settings
 from bot.domain.errors import CunzhanError
 from bot.domain.roles import Role
 from bot.i18n import Translator
-from bot.qr import qr_png
 from bot.services.invites import CLI_ACTOR, create_invite
 
 ROLES = {
@@ -25,7 +25,7 @@ ROLES = {
 async def bot_username(settings: Settings) -> str | None:
     if settings.bot_token is None:
         return None
-    from bot.runner import make_bot
+    from handlers.telegram.runner import make_bot
 
     bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     try:

@@ -15,11 +15,11 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from adapters.tabular import SUFFIXES, TabularFile, read_table
 from bot.config import Settings
 from bot.domain.clock import SystemClock
 from bot.domain.errors import CunzhanError
 from bot.i18n import Translator
-from bot.importers.tabular import SUFFIXES, TabularFile, read_table
 from bot.services.network_import import LEVELS, ImportReport, RowError, import_network
 from storage.engine import create_engine, safe_url
 from storage.migrate import upgrade

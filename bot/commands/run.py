@@ -4,7 +4,7 @@ import logging
 
 from bot.bootstrap import build_app
 from bot.config import Settings
-from bot.runner import make_bot, serve_polling, serve_webhook
+from handlers.telegram.runner import make_bot, serve_polling, serve_webhook
 from storage.engine import safe_url
 
 log = logging.getLogger(__name__)

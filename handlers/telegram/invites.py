@@ -13,11 +13,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
+from adapters.qr import qr_png
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.roles import ROLE_LABELS, Role
 from bot.i18n import Translator
-from bot.qr import qr_png
 from bot.services import network
 from bot.services.authz import Action, Actor
 from bot.services.invites import CreatedInvite, create_invite

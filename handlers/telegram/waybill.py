@@ -8,7 +8,7 @@ import io
 from aiogram import Bot
 from aiogram.types import Message
 
-from bot.barcodes import decode_tracking_numbers
+from adapters.barcodes import decode_tracking_numbers
 from bot.i18n import Translator
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.demo.fake_flood import FakeGroup, FloodFakeTelegram
-from bot.demo.harness import DEMO_TOKEN
 from bot.domain.alerts import Alert, AlertCategory
-from bot.runner import make_bot
+from devtools.harness import DEMO_TOKEN
+from devtools.telegram_double.flood import FakeGroup, FloodFakeTelegram
 from handlers.telegram.outbox_sender import TelegramSender
+from handlers.telegram.runner import make_bot
 from jobs.outbox_worker import Limits, OutboxWorker, Tuning
 from storage.engine import create_engine, write_transaction
 from storage.migrate import upgrade
@@ -249,7 +249,7 @@ async def test_after_a_crash_only_the_crash_window_repeats(world: World):
 
 
 async def test_the_running_bot_delivers_alerts(live):
-    """bot.runner starts the worker beside polling: an alert written by any use case
+    """handlers.telegram.runner starts the worker beside polling: an alert written by any use case
     reaches the chat without anything else to start."""
     user = live.fake.create_user("Li", language_code="en")
     async with live.app.uow(write=True) as uow:

@@ -19,9 +19,9 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from aiogram.types import BufferedInputFile
 
+from adapters.qr import qr_png
 from bot.domain.roles import Role
-from bot.qr import qr_png
-from bot.runner import make_bot
+from handlers.telegram.runner import make_bot
 from tests.support.fake_telegram import (
     DEMO_TOKEN,
     START_LINK_RE,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from adapters.tabular import read_table
 from bot.config import Settings
-from bot.importers.tabular import read_table
 from bot.services.network_import import (
     COLUMNS,
     HEADER_ALIASES,

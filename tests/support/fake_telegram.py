@@ -15,7 +15,11 @@ import pytest
 
 from bot.bootstrap import App, build_app
 from bot.config import Settings
-from bot.demo.fake_api import (
+from bot.domain.roles import Role
+from bot.services.invites import CLI_ACTOR, create_invite
+from devtools.demo.seed import seed_network
+from devtools.harness import DEMO_TOKEN, LiveBot, live_bot
+from devtools.telegram_double.server import (
     ApiCall,
     Button,
     CallbackAnswer,
@@ -23,10 +27,6 @@ from bot.demo.fake_api import (
     FakeUser,
     SentMessage,
 )
-from bot.demo.harness import DEMO_TOKEN, LiveBot, live_bot
-from bot.demo.seed import seed_network
-from bot.domain.roles import Role
-from bot.services.invites import CLI_ACTOR, create_invite
 
 START_LINK_RE = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
 

@@ -8,8 +8,8 @@ from aiogram.methods import SendPhoto
 from aiohttp import web
 
 from bot.domain.roles import Role
-from bot.runner import WEBHOOK_PATH, webhook_app
 from handlers.telegram import build_dispatcher
+from handlers.telegram.runner import WEBHOOK_PATH, webhook_app
 from tests.support.chat import RecordingSession
 
 

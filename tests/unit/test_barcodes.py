@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.barcodes import decode_tracking_numbers, tracking_numbers_in
+from adapters.barcodes import decode_tracking_numbers, tracking_numbers_in
 from tests.support.waybills import (
     blank_waybill,
     code128_waybill,

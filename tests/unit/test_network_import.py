@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.tabular import read_csv, read_table, read_xlsx
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationStatus, Tier
-from bot.importers.tabular import read_csv, read_table, read_xlsx
 from bot.services.network_import import (
     COLUMNS,
     CountyRecord,

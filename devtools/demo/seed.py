@@ -7,16 +7,16 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.tabular import read_table
 from bot.bootstrap import App
-from bot.demo.fake_api import FakeUser, SentMessage
-from bot.demo.harness import LiveBot
 from bot.domain.roles import Role
-from bot.importers.tabular import read_table
 from bot.services.invites import CLI_ACTOR, create_invite
 from bot.services.network_import import import_network
+from devtools.harness import LiveBot
+from devtools.telegram_double.server import FakeUser, SentMessage
 from storage.repositories.network_import import SqlNetworkImportStores
 
-SAMPLE_NETWORK = Path(__file__).resolve().parent.parent / "samples" / "network_sample.csv"
+SAMPLE_NETWORK = Path(__file__).resolve().parents[2] / "bot" / "samples" / "network_sample.csv"
 DEMO_COUNTY = "DEMO"
 
 

@@ -1,6 +1,6 @@
 """The real bot, long-polling the Bot API double: shared by demo mode and the e2e tests.
 
-`live_bot(app, fake)` runs `bot.runner.serve_polling` (the production code path: real
+`live_bot(app, fake)` runs `handlers.telegram.runner.serve_polling` (the production code path: real
 Dispatcher, middlewares, scheduler, HTTP) in a task and stops it cleanly: it lets handlers
 in flight finish, stops polling, and waits until the bot session is closed.
 """
@@ -18,9 +18,9 @@ from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.types import TelegramObject, Update
 
 from bot.bootstrap import App
-from bot.demo.fake_api import FakeTelegram
-from bot.demo.fake_records import Broadcast
-from bot.runner import make_bot, serve_polling
+from devtools.telegram_double.records import Broadcast
+from devtools.telegram_double.server import FakeTelegram
+from handlers.telegram.runner import make_bot, serve_polling
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.demo.fake_api import CallbackAnswer, FakeTelegram, FakeUser, SentMessage
-from bot.demo.harness import LiveBot
+from devtools.harness import LiveBot
+from devtools.telegram_double.server import CallbackAnswer, FakeTelegram, FakeUser, SentMessage
 
 REPLY_TIMEOUT = 10.0
 LINK_RE = re.compile(r"https://t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})")

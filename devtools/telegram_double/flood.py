@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.demo.fake_api import FakeTelegram
-from bot.demo.fake_records import ApiError, FakeUser, SentMessage
+from devtools.telegram_double.records import ApiError, FakeUser, SentMessage
+from devtools.telegram_double.server import FakeTelegram
 
 
 @dataclass

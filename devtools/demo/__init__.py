@@ -18,11 +18,11 @@ from pydantic import SecretStr
 
 from bot.bootstrap import build_app
 from bot.config import Settings
-from bot.demo.fake_api import FakeTelegram, FakeUser
-from bot.demo.harness import live_bot
-from bot.demo.seed import DemoNetwork, SeedError, enrol, seed_network
-from bot.demo.terminal import HELP, Persona, Terminal, keyboard_lines, script_lines
 from bot.domain.roles import Role
+from devtools.demo.seed import DemoNetwork, SeedError, enrol, seed_network
+from devtools.demo.terminal import HELP, Persona, Terminal, keyboard_lines, script_lines
+from devtools.harness import live_bot
+from devtools.telegram_double.server import FakeTelegram, FakeUser
 
 DEFAULT_DB = Path("data") / "demo.db"
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
 
-from bot.demo.fake_records import (
+from devtools.telegram_double.records import (
     TOKEN_RE,
     ApiCall,
     ApiError,

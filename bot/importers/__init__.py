@@ -1,1 +1,0 @@
-"""Adapters that turn files people bring (CSV, Excel) into rows the core imports."""
