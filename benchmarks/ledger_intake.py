@@ -43,9 +43,11 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App, build_app
+from bot.commands.keys import cli_key
 from bot.config import Settings
+from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.services.invites import CLI_ACTOR
 from handlers.telegram import build_dispatcher
 from storage.engine import WRITE_OPTION, create_engine, write_transaction
 from storage.migrate import upgrade
@@ -130,8 +132,8 @@ async def ready_bot(directory: Path, name: str) -> tuple[App, Dispatcher, Bot, R
     session = RecordingSession()
     bot = Bot(TOKEN, session=session)
     dp = build_dispatcher(app)
-    invite = await create_invite(
-        app.uow, app.clock, CLI_ACTOR, Role.KEEPER, STATION, ttl=app.invite_ttl
+    invite = await app.services.run(
+        CreateInvite(Role.KEEPER, STATION, request_key=cli_key("invite")), CLI_ACTOR
     )
     await feed_all(dp, bot, [raw_update(1, f"/start {invite.token}")])
     welcome = session.calls[-1]

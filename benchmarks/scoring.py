@@ -24,12 +24,13 @@ WAL and synchronous=FULL on SQLite), each repeated `--repeat` times, median repo
 - plain: the bare aggregate the scoring needs, as hand-written SQL, over the same rows:
   `SELECT station_id, SUM(CASE …) ×3 FROM ledger_entries WHERE period = … GROUP BY
   station_id`, executed and fully fetched through the same engine;
-- repo: the production aggregate alone (`SqlScoringRepo.window_totals`, with its
+- repo: the production aggregate alone (`SqlScoreRepo.window_totals`, with its
   county filter), for the breakdown.
 
 The target is score ≤ 1.5 × plain. The order of the timed steps alternates between
-repetitions, after one untimed warm-up aggregate. Finally one untimed pass replays the
-steps of `score()` with a timer around each phase, to show where the time goes.
+repetitions, after one untimed warm-up aggregate. Where the time goes is the service's
+own phases (`ScoringService(on_phase=…)` reports each as it ends), timed inside the same
+runs: nothing is replayed, so the breakdown cannot drift from the service.
 
 The alert fan-out rate (the other half of the issue's benchmark) is
 `benchmarks/alert_fanout.py`.
@@ -57,11 +58,10 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.alerts import Alert
+from bot.domain.assessment import LadderStep, Verdict
 from bot.domain.network import StationStatus
 from bot.domain.periods import Period
-from bot.services.render_alerts import digest_alerts, verdict_alerts
-from bot.services.scoring import LEASE, SCORING, ScoringService, judge_station
+from bot.services.scoring import ScoringService
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.schema import (
@@ -485,13 +485,29 @@ async def reset(target: Target) -> None:
     await target.after_reset()
 
 
-async def run_score(engine: AsyncEngine) -> tuple[float, Any]:
-    service = ScoringService(SqlUnitOfWorkFactory(engine), FixedClock(), claimer="bench")
-    started = time.perf_counter()
+class PhaseTimer:
+    """Receives the service's phase names as each ends; the time since the previous one."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self.mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self.mark
+        self.mark = now
+
+
+async def run_score(engine: AsyncEngine) -> tuple[float, Any, dict[str, float]]:
+    timer = PhaseTimer()
+    service = ScoringService(
+        SqlUnitOfWorkFactory(engine), FixedClock(), claimer="bench", on_phase=timer
+    )
+    started = timer.mark = time.perf_counter()
     report = await service.score(COUNTY, PERIOD)
     elapsed = time.perf_counter() - started
     assert report.claimed and not report.dry_run, report
-    return elapsed, report
+    return elapsed, report, timer.phases
 
 
 async def run_plain(engine: AsyncEngine) -> tuple[float, list]:
@@ -508,7 +524,7 @@ async def run_repo(engine: AsyncEngine) -> float:
     async with uow_factory() as uow:
         _, policy = await service.policy(uow, 1)
         m = policy.metrics
-        await uow.scoring.window_totals(
+        await uow.scores.window_totals(
             1,
             [str(PERIOD)],
             m.downstream_kinds,
@@ -516,119 +532,6 @@ async def run_repo(engine: AsyncEngine) -> float:
             m.upstream_parcel_kinds,
         )
     return time.perf_counter() - started
-
-
-async def profile_score(engine: AsyncEngine) -> tuple[dict[str, float], tuple[int, int, int]]:
-    """The steps of ScoringService.score (first run, schedule trigger), replayed with a
-    timer around each phase. Untimed against the target; keep in step with the service."""
-    uow_factory = SqlUnitOfWorkFactory(engine)
-    service = ScoringService(uow_factory, FixedClock(), claimer="bench")
-    phases: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = phases.get(name, 0.0) + now - mark
-        mark = now
-
-    now = NOW
-    async with uow_factory() as uow:
-        county = await service.county(uow, COUNTY)
-        await uow.scoring.last_run_no(SCORING, county.id, str(PERIOD))
-    async with uow_factory(write=True) as uow:
-        run_id = await uow.scoring.claim_run(
-            job=SCORING,
-            county_id=county.id,
-            period=str(PERIOD),
-            run_no=1,
-            trigger="schedule",
-            claimer="bench",
-            now=now,
-            stale_before=now - LEASE,
-        )
-        await uow.commit()
-    assert run_id is not None
-    lap("claim (2 transactions)")
-    async with uow_factory() as uow:
-        _, policy = await service.policy(uow, county.id)
-        lap("policy (TOML parse)")
-        m = policy.metrics
-        totals = await uow.scoring.window_totals(
-            county.id,
-            [str(PERIOD)],
-            m.downstream_kinds,
-            m.upstream_yuan_kinds,
-            m.upstream_parcel_kinds,
-        )
-        lap("window_totals (aggregate)")
-        previous = await uow.scoring.failing_months(county.id, str(PERIOD.previous()))
-        lap("failing_months")
-        county_stations = await uow.scoring.county_stations(county.id)
-        lap("county_stations")
-    verdicts = [
-        judge_station(s, totals.get(s.id, (0, 0, 0)), previous.get(s.id, 0), policy, PERIOD)
-        for s in county_stations
-        if s.status != StationStatus.REMOVED.value
-    ]
-    lap("judge (Python)")
-    async with uow_factory(write=True) as uow:
-        version, policy = await service.policy(uow, county.id)
-        lap("policy again (TOML parse)")
-        await uow.scoring.write_scores(
-            [
-                {
-                    "station_id": v.station_id,
-                    "period": str(PERIOD),
-                    "run_no": 1,
-                    "policy_version": version,
-                    "tier": v.tier,
-                    "window_months": policy.assessment.window_months,
-                    "downstream_fen": v.downstream_fen,
-                    "upstream_fen": v.upstream_fen,
-                    "upstream_parcels": v.upstream_parcels,
-                    "threshold_downstream_fen": v.thresholds.downstream_fen,
-                    "threshold_upstream_fen": v.thresholds.upstream_fen,
-                    "threshold_upstream_parcels": v.thresholds.upstream_parcels,
-                    "verdict": v.verdict,
-                    "failing_months": v.failing_months,
-                    "ladder_step": v.ladder_step,
-                    "status_before": v.status_before,
-                    "scored_at": now,
-                }
-                for v in verdicts
-            ]
-        )
-        lap("write_scores")
-        changes = {
-            v.station_id: v.status_after for v in verdicts if v.status_after != v.status_before
-        }
-        await uow.scoring.set_statuses(changes, now)
-        lap("set_statuses")
-        await uow.scoring.lock_period(county.id, str(PERIOD), now, run_id)
-        keepers = await uow.scoring.keepers(county.id)
-        staff = await uow.scoring.staff(county.id)
-        lap("lock, keepers, staff")
-        alerts: list[Alert] = [
-            *verdict_alerts(county, PERIOD, 1, verdicts, keepers),
-            *digest_alerts(county, PERIOD, 1, verdicts, staff),
-        ]
-        lap("render alerts (Python)")
-        sent = await uow.outbox.enqueue(alerts, now)
-        lap("outbox enqueue")
-        summary = {"stations": len(verdicts), "status_changes": len(changes), "alerts": sent}
-        await uow.scoring.finish_run(run_id, now, summary)
-        await uow.audit.record(
-            at=now,
-            actor_person_id=None,
-            action="scoring.run",
-            subject=f"county:{county.code}:{PERIOD}",
-            details={"run_no": 1, "reason": None, **summary},
-        )
-        lap("finish, audit")
-        await uow.commit()
-        lap("commit")
-    return phases, (len(verdicts), len(changes), sent)
 
 
 async def check_same_figures(engine: AsyncEngine, report: Any, plain_rows: list) -> None:
@@ -677,6 +580,7 @@ async def bench(target: Target, args: argparse.Namespace) -> None:
 
     _, plain_rows = await run_plain(engine)  # warm-up, untimed
     times: dict[str, list[float]] = {"score": [], "plain": [], "repo": []}
+    phases: dict[str, list[float]] = {}
     report = None
     for rep in range(args.repeat):
         await reset(target)
@@ -690,7 +594,9 @@ async def bench(target: Target, args: argparse.Namespace) -> None:
         for name, step in steps:
             result = await step()
             if name == "score":
-                elapsed, report = result
+                elapsed, report, laps = result
+                for phase, seconds in laps.items():
+                    phases.setdefault(phase, []).append(seconds)
                 if rep == 0:
                     await check_same_figures(engine, report, plain_rows)
             elif name == "plain":
@@ -708,26 +614,25 @@ async def bench(target: Target, args: argparse.Namespace) -> None:
     ratio = score / plain
     verdicts = report.verdicts
     print(f"  scored {len(verdicts):,} stations: "
-          + ", ".join(f"{step} {report.count(step):,}"
-                      for step in ("active", "warned", "probation", "candidate"))
-          + f", grace {sum(v.verdict == 'grace' for v in verdicts):,}; "
+          + ", ".join(f"{step} {report.count(step):,}" for step in LadderStep)
+          + f", grace {sum(v.verdict is Verdict.GRACE for v in verdicts):,}; "
           f"{report.alerts:,} alerts enqueued")  # fmt: skip
     print(f"  median of {args.repeat}:")
     print(f"    score()          {fmt(score)}   (ScoringService.score, whole run)")
     print(f"    plain aggregate  {fmt(plain)}   (hand-written GROUP BY, fetched)")
-    print(f"    repo aggregate   {fmt(repo)}   (SqlScoringRepo.window_totals alone)")
+    print(f"    repo aggregate   {fmt(repo)}   (SqlScoreRepo.window_totals alone)")
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"    ratio            {ratio:7.2f} ×   the plain aggregate (target ≤ {TARGET} ×: "
           f"{verdict})", flush=True)  # fmt: skip
 
-    await reset(target)
-    phases, (n_verdicts, n_changes, n_alerts) = await profile_score(engine)
-    total = sum(phases.values())
+    medians = {name: statistics.median(laps) for name, laps in phases.items()}
+    total = sum(medians.values())
+    changes = sum(v.status_after != v.status_before for v in verdicts)
     print(
-        f"  where the time goes (one instrumented replay, {total:.3f} s; {n_verdicts:,} "
-        f"stations, {n_changes:,} status changes, {n_alerts:,} alerts):"
+        f"  where the time goes (the service's own phases, median of {args.repeat}; "
+        f"{len(verdicts):,} stations, {changes:,} status changes, {report.alerts:,} alerts):"
     )
-    for name, seconds in phases.items():
+    for name, seconds in medians.items():
         print(f"    {name:<28} {fmt(seconds)}  {100 * seconds / total:5.1f} %")
     await reset(target)
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.services.ledger import LedgerService
+from bot.services.bus import Services
+from bot.services.env import Env
 from storage.engine import create_engine, safe_url
 from storage.migrate import upgrade
 from storage.repositories.dialogs import SqlDialogStore
@@ -49,7 +50,7 @@ class App:
     uow: SqlUnitOfWorkFactory
     dialogs: SqlDialogStore
     updates: SqlUpdateLedger
-    ledger: LedgerService
+    services: Services
     clock: Clock = field(default_factory=SystemClock)
 
     @property
@@ -77,6 +78,13 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, migrate: 
         uow=uow,
         dialogs=SqlDialogStore(engine),
         updates=SqlUpdateLedger(engine),
-        ledger=LedgerService(uow, clock, phone_key(settings)),
+        services=Services(
+            uow,
+            Env(
+                clock=clock,
+                phone_key=phone_key(settings),
+                invite_ttl=timedelta(hours=settings.invite_ttl_hours),
+            ),
+        ),
         clock=clock,
     )

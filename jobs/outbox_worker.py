@@ -1,17 +1,24 @@
-"""Alert delivery: a worker that drains the outbox within the messenger's rate limits.
+"""Notice delivery: a worker that drains the outbox within the messenger's rate limits.
 
-Every alert is first a row in `outbox` (written in the same transaction as the decision
-that caused it). This worker, one per bot process, loops:
+Every notice is first a row in `outbox` (written in the same transaction as the decision
+that caused it). This worker, one per bot process and channel, loops:
 
-    claim (a lease on due rows, committed) → send (no transaction open) → mark (committed)
+    claim (a lease on due rows, committed) → render → send (no transaction open) → mark
+
+A notice to a person is resolved when claimed: to their address on this channel and their
+language as they are then. It is rendered here, at send time, by the core's
+`bot.services.notice_texts`; the `Sender` turns its actions into the channel's own form
+(Telegram: buttons with callback data).
 
 Delivery guarantees
 -------------------
 * **Nothing lost.** A row leaves `pending` only when it was sent, its chat blocked the
-  bot, its category was muted, or it was given up on (refused for good by the API, or
-  `max_attempts` failed tries). A worker that dies leaves its rows claimed; the lease
-  (`claimed_until`) runs out and any worker, this process restarted or another one, claims
-  them again. A graceful stop (the `stop` event) releases unsent rows at once.
+  bot, its category was muted, its person has no address on any channel
+  (`undeliverable`), or it was given up on (refused for good by the API, a notice that
+  cannot be rendered, or `max_attempts` failed tries). A worker that dies leaves its
+  rows claimed; the lease (`claimed_until`) runs out and any worker, this process
+  restarted or another one, claims them again. A graceful stop (the `stop` event)
+  releases unsent rows at once.
 * **Nothing sent twice, with one unavoidable window.** A row is sent only by the worker
   holding its lease, and marked `sent` right after the API said so. If the process dies
   *between the API's "ok" and the commit of the mark*, the row is still `pending`, and
@@ -64,13 +71,13 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.clock import Clock, SystemClock
+from bot.i18n import pick_language
+from bot.services.notice_texts import RenderedNotice, render
 from jobs.rate_limit import EPSILON, TELEGRAM_LIMITS, Limits, RateLimiter
 from storage.engine import write_transaction
-from storage.repositories.outbox import ClaimedAlert, SqlOutboxRepo
+from storage.repositories.outbox import ClaimedNotice, SqlOutboxRepo
 
 log = logging.getLogger(__name__)
-
-Buttons = list[list[dict[str, Any]]]
 
 
 # --- the sender port -----------------------------------------------------------------
@@ -105,8 +112,9 @@ class Rejected(DeliveryError):
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: str, text: str, buttons: Buttons | None) -> None:
-        """Deliver one message or raise one of the DeliveryErrors above."""
+    async def send(self, chat_id: str, notice: RenderedNotice) -> None:
+        """Deliver one rendered notice (its text, its actions in the channel's own form)
+        or raise one of the DeliveryErrors above."""
 
 
 # --- the worker ----------------------------------------------------------------------
@@ -169,7 +177,7 @@ class OutboxWorker:
         # A send and its mark must fit in what is left of the lease.
         self.lease_margin = timedelta(seconds=max(tuning.lease_margin, tuning.send_timeout))
         self.stats = WorkerStats()
-        self._queues: dict[str, deque[ClaimedAlert]] = {}  # per chat, in claim order
+        self._queues: dict[str, deque[ClaimedNotice]] = {}  # per chat, in claim order
         self._queued = 0
         self._busy: set[str] = set()  # chats with a send in flight
         self._heap: list[tuple[float, int, str]] = []  # (chat ready at, seq, chat)
@@ -200,7 +208,7 @@ class OutboxWorker:
             await asyncio.shield(self._task)
 
     def wake(self) -> None:
-        """New alerts were enqueued: claim now rather than at the next poll."""
+        """New notices were enqueued: claim now rather than at the next poll."""
         self._claim_now = True
         self._changed.set()
 
@@ -212,7 +220,7 @@ class OutboxWorker:
                 self._changed.clear()
                 try:
                     wait = await self._turn()
-                except Exception:  # a bug must not silence every alert after it
+                except Exception:  # a bug must not silence every notice after it
                     log.exception("outbox worker: unexpected error, carrying on")
                     wait = self.tuning.poll_interval
                 if wait > 0 and not stop.is_set():
@@ -275,7 +283,7 @@ class OutboxWorker:
                     self.channel, now, now + self.tuning.lease, limit
                 )
         except Exception:
-            log.exception("claiming alerts failed; trying again shortly")
+            log.exception("claiming notices failed; trying again shortly")
             return 0
         self.stats.claimed += len(rows)
         # Keep what can be sent well inside the lease; give the rest back, due when this
@@ -301,7 +309,7 @@ class OutboxWorker:
             await self._write(lambda repo, d=due, ls=leases: repo.release(ls, d), "defer")
         return len(rows)
 
-    def _enqueue(self, row: ClaimedAlert, *, front: bool = False) -> None:
+    def _enqueue(self, row: ClaimedNotice, *, front: bool = False) -> None:
         queue = self._queues.setdefault(row.chat_id, deque())
         queue.appendleft(row) if front else queue.append(row)
         self._queued += 1
@@ -370,19 +378,20 @@ class OutboxWorker:
         self._tasks.discard(task)
         self._changed.set()  # a slot is free
 
-    async def _give_back(self, rows: list[ClaimedAlert]) -> None:
+    async def _give_back(self, rows: list[ClaimedNotice]) -> None:
         await self._write(lambda repo: repo.release([(r.id, r.lease) for r in rows]), "release")
         self._claim_now = True
         self._changed.set()
 
     # -- one send ---------------------------------------------------------------------
 
-    async def _deliver(self, row: ClaimedAlert) -> None:
+    async def _deliver(self, row: ClaimedNotice) -> None:
         chat = row.chat_id
         try:
             try:
+                message = self._render(row)
                 async with asyncio.timeout(self.tuning.send_timeout):
-                    await self.sender.send(chat, row.text, row.buttons)
+                    await self.sender.send(chat, message)
             except RetryAfter as error:
                 self.stats.rate_limited += 1
                 log.warning("rate limited by the API: pausing %ss", error.seconds)
@@ -395,7 +404,7 @@ class OutboxWorker:
                 await self._blocked(row, str(error))
             except Rejected as error:
                 self.stats.failed += 1
-                log.warning("alert %s refused by the API: %s", row.dedup_key, error)
+                log.warning("notice %s refused: %s", row.dedup_key, error)
                 reason = f"rejected: {error}"
                 await self._write(
                     lambda repo: repo.mark_failed(row.id, row.lease, reason), "mark failed"
@@ -411,9 +420,18 @@ class OutboxWorker:
             self._schedule(chat)
             self._changed.set()
 
-    async def _transient(self, row: ClaimedAlert, error: BaseException) -> None:
+    @staticmethod
+    def _render(row: ClaimedNotice) -> RenderedNotice:
+        """The notice in its reader's language, as resolved at claim time."""
+        try:
+            return render(row.kind, row.params, row.actions, pick_language(row.language))
+        except Exception as error:  # a bug, or a row newer code wrote: retrying won't help
+            log.exception("notice %s cannot be rendered", row.dedup_key)
+            raise Rejected(f"cannot render: {type(error).__name__}: {error}") from error
+
+    async def _transient(self, row: ClaimedNotice, error: BaseException) -> None:
         if not isinstance(error, Transient | TimeoutError):
-            log.error("unexpected error sending alert %s", row.dedup_key, exc_info=error)
+            log.error("unexpected error sending notice %s", row.dedup_key, exc_info=error)
         text = f"{type(error).__name__}: {error}"
         self._transient_streak += 1
         if self._transient_streak >= 2:  # the API, not this message, is in trouble
@@ -426,7 +444,7 @@ class OutboxWorker:
         attempts = row.attempts + 1
         if attempts >= self.tuning.max_attempts:
             self.stats.failed += 1
-            log.warning("alert %s failed after %s attempts: %s", row.dedup_key, attempts, text)
+            log.warning("notice %s failed after %s attempts: %s", row.dedup_key, attempts, text)
             await self._write(lambda repo: repo.mark_failed(row.id, row.lease, text), "mark failed")
             return
         self.stats.retried += 1
@@ -434,13 +452,13 @@ class OutboxWorker:
         due = self.clock.now() + timedelta(seconds=delay)
         await self._write(lambda repo: repo.mark_retry(row.id, row.lease, due, text), "retry")
 
-    async def _blocked(self, row: ClaimedAlert, reason: str) -> None:
+    async def _blocked(self, row: ClaimedNotice, reason: str) -> None:
         chat = row.chat_id
         queue = self._queues.pop(chat, deque())
         self._queued -= len(queue)
         rows = [row, *queue]
         self.stats.blocked += len(rows)
-        log.info("chat %s blocked the bot (%s); %s alert(s) dropped", chat, reason, len(rows))
+        log.info("chat %s blocked the bot (%s); %s notice(s) dropped", chat, reason, len(rows))
         now = self.clock.now()
         await self._write(
             lambda repo: repo.mark_blocked(
@@ -449,7 +467,7 @@ class OutboxWorker:
             "mark blocked",
         )
 
-    async def _migrated(self, row: ClaimedAlert, new_chat: str) -> None:
+    async def _migrated(self, row: ClaimedNotice, new_chat: str) -> None:
         old = row.chat_id
         if new_chat == old:
             await self._transient(row, Transient("migrated to the same chat"))
@@ -502,4 +520,4 @@ class OutboxWorker:
                     lambda repo, i=ids, n=now: repo.mark_sent(i, n), "mark sent"
                 )
                 if not marked:
-                    log.error("alerts %s were sent but not marked; they may go again", ids)
+                    log.error("notices %s were sent but not marked; they may go again", ids)

@@ -7,21 +7,18 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
-from bot.domain.dialogs import expired_notice
 from bot.services.due import run_due
-from jobs.dialog_expiry import Notify, expire_idle_dialogs, prune_processed_updates
+from jobs.dialog_expiry import expire_idle_dialogs, prune_processed_updates
 
 SWEEP_SECONDS = 60
 DUE_MINUTES = 10
 
 
-def start_scheduler(app: App, notify: Notify) -> AsyncIOScheduler:
+def start_scheduler(app: App) -> AsyncIOScheduler:
     """Must be called inside the running event loop (AsyncIOScheduler's rule)."""
 
     async def sweep_dialogs() -> None:
-        await expire_idle_dialogs(
-            app.dialogs, notify, app.clock.now(), app.dialog_idle, expired_notice(app.dialog_idle)
-        )
+        await expire_idle_dialogs(app.dialogs, app.uow, app.clock.now(), app.dialog_idle)
 
     async def prune() -> None:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))

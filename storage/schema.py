@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -382,22 +383,28 @@ station_decisions = Table(
     Column("request_key", String(120), nullable=False, unique=True),
 )
 
-# --- alerts: written first, delivered by a worker ----------------------------------------
+# --- notices: written first, delivered by a worker ---------------------------------------
 
+# A notice is facts, not text: it is rendered for its channel and reader when sent.
 outbox = Table(
     "outbox",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    # Natural key of the alert, e.g. "verdict:2026-10:station:12:person:7": enqueueing the
-    # same alert twice (a re-run, a restart) is a no-op.
+    # Natural key of the notice, e.g. "verdict:2026-10:1:12:7": enqueueing the same notice
+    # twice (a re-run, a restart) is a no-op.
     Column("dedup_key", String(200), nullable=False, unique=True),
-    Column("category", String(30), nullable=False),
-    Column("channel", String(20), nullable=False),  # telegram (wecom, dingtalk later)
-    Column("chat_id", String(100), nullable=False),
+    Column("kind", String(30), nullable=False),  # bot.domain.notices.NoticeKind
+    Column("category", String(30), nullable=True),  # for mutes; NULL: cannot be muted
+    # To a person (resolved to an address and a language when sent) or to one chat.
     Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
-    Column("text", Text, nullable=False),  # rendered in the recipient's language
-    Column("buttons", Text, nullable=True),  # JSON [[{"text":…, "callback_data":…}]]
-    Column("status", String(12), nullable=False),  # pending | sent | failed | blocked | muted
+    Column("channel", String(20), nullable=True),  # a chat's channel; NULL for a person
+    # A chat notice's address; for a person, the address it was last tried at.
+    Column("chat_id", String(100), nullable=True),
+    Column("language", String(8), nullable=True),  # a chat notice's reader's language
+    Column("params", Text, nullable=False, server_default="{}"),  # JSON facts
+    Column("actions", Text, nullable=True),  # JSON [{"label":{msgid,params},"intent","args"}]
+    # pending | sent | failed | blocked | muted | undeliverable (no address)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -405,6 +412,10 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),  # a worker's lease on the row
     Index("ix_outbox_due", "status", "next_attempt_at"),
+    CheckConstraint(
+        "person_id IS NOT NULL OR (channel IS NOT NULL AND chat_id IS NOT NULL)",
+        name="addressed",
+    ),
 )
 
 alert_mutes = Table(

@@ -7,13 +7,19 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import WRITE_OPTION
+from storage.repositories.activity import SqlActivityRepo
 from storage.repositories.audit import SqlAuditRepo
+from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
+from storage.repositories.job_runs import SqlJobRunRepo
 from storage.repositories.ledger import SqlLedgerRepo
+from storage.repositories.locks import SqlLockRepo
 from storage.repositories.network import SqlNetworkRepo
 from storage.repositories.outbox import SqlOutboxRepo
 from storage.repositories.people import SqlPeopleRepo
-from storage.repositories.scoring import SqlScoringRepo
+from storage.repositories.policies import SqlPolicyRepo
+from storage.repositories.recipients import SqlRecipientRepo
+from storage.repositories.scores import SqlScoreRepo
 
 
 class SqlUnitOfWork:
@@ -40,7 +46,13 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepo(conn)
         self.ledger = SqlLedgerRepo(conn)
         self.outbox = SqlOutboxRepo(conn)
-        self.scoring = SqlScoringRepo(conn)
+        self.policies = SqlPolicyRepo(conn)
+        self.job_runs = SqlJobRunRepo(conn)
+        self.scores = SqlScoreRepo(conn)
+        self.locks = SqlLockRepo(conn)
+        self.decisions = SqlDecisionRepo(conn)
+        self.recipients = SqlRecipientRepo(conn)
+        self.activity = SqlActivityRepo(conn)
         return self
 
     async def commit(self) -> None:

@@ -1,4 +1,10 @@
-"""Shared fixtures. Storage fixtures run every test on SQLite and on PostgreSQL.
+"""Shared fixtures. Storage fixtures run every test on SQLite and on PostgreSQL, and on the
+in-memory unit of work when the test needs nothing but the unit of work.
+
+A test asking for `uow_factory` runs on three backends: sqlite, postgresql, memory
+(`storage.memory`). A test that asks for `engine` (raw SQL, PRAGMAs, dialect rules), or is
+marked `@pytest.mark.sql`, runs on the two SQL engines only. So the storage contract tests
+hold the fake to exactly what the databases do.
 
 PostgreSQL comes from CUNZHAN_TEST_POSTGRES_URL (default: the local server on
 127.0.0.1:5432, database `test`). Each test gets a fresh schema there. When the server is
@@ -16,6 +22,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
+from storage.memory import MemoryUnitOfWorkFactory
 from storage.migrate import upgrade
 from storage.scratch import reachable, scratch_schema
 from storage.uow import SqlUnitOfWorkFactory
@@ -34,10 +41,26 @@ async def _postgres_reachable() -> bool:
     return _pg_ok
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
+SQL_BACKENDS = ("sqlite", "postgresql")
+MEMORY = "memory"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `backend` once per test: memory joins unless the test needs SQL."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = list(SQL_BACKENDS)
+    needs_sql = "engine" in metafunc.fixturenames or metafunc.definition.get_closest_marker("sql")
+    if not needs_sql:
+        backends.append(MEMORY)
+    metafunc.parametrize("backend", backends)
+
+
+@pytest.fixture
+async def engine(backend, tmp_path) -> AsyncIterator[AsyncEngine]:
     """A freshly migrated, empty database on each engine."""
-    if request.param == "sqlite":
+    assert backend != MEMORY, "a test that uses the engine never runs on memory"
+    if backend == "sqlite":
         eng = create_engine(f"sqlite+aiosqlite:///{tmp_path}/test.db")
         await upgrade(eng)
         yield eng
@@ -52,8 +75,12 @@ async def engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def uow_factory(engine) -> SqlUnitOfWorkFactory:
-    return SqlUnitOfWorkFactory(engine)
+def uow_factory(backend, request) -> SqlUnitOfWorkFactory | MemoryUnitOfWorkFactory:
+    """A unit-of-work factory over an empty database on each backend."""
+    if backend == MEMORY:
+        return MemoryUnitOfWorkFactory()
+    # Looked up only for SQL backends, so that memory cases never open a database.
+    return SqlUnitOfWorkFactory(request.getfixturevalue("engine"))
 
 
 class FakeClock:

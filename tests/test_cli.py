@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
+
+from bot.domain.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,3 +86,45 @@ def test_bad_rows_file_reports_three_errors_and_writes_nothing(tmp_path):
     assert result.returncode == 1
     assert len(re.findall(r"^line \d+", result.stdout, re.M)) == 3, result.stdout
     assert "nothing was written" in result.stdout
+
+
+def _imported(tmp_path, name: str) -> Path:
+    db = tmp_path / name
+    sample = ROOT / "bot" / "samples" / "network_sample.csv"
+    assert cli("network", "import", str(sample), db=db).returncode == 0
+    return db
+
+
+def _rows(db: Path, table: str) -> int:
+    with closing(sqlite3.connect(db)) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_scoring_a_month_before_the_county_was_set_up_is_refused(tmp_path):
+    db = _imported(tmp_path, "early.db")  # the county is set up now
+    first = Period.of(datetime.now(UTC), "Asia/Shanghai").next()
+    for extra in ((), ("--dry-run",)):
+        result = cli(
+            "jobs", "run", "scoring", "--county", "DEMO", "--month", "2025-01", *extra,
+            db=db, CUNZHAN_DEFAULT_LANGUAGE="en",
+        )  # fmt: skip
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "2025-01 is never scored" in result.stdout, result.stdout
+        assert f"The first month that can be scored is {first}." in result.stdout
+    assert _rows(db, "job_runs") == 0 and _rows(db, "station_scores") == 0
+
+
+def test_dry_runs_claim_nothing_and_enqueue_nothing(tmp_path):
+    db = _imported(tmp_path, "dry.db")
+    due = cli("jobs", "run", "due", "--dry-run", db=db)
+    assert due.returncode == 0, due.stdout + due.stderr
+    assert "dry run: nothing claimed or written" in due.stdout
+    assert re.search(r"^would run idle DEMO \d{4}-\d\d-\d\d$", due.stdout, re.M), due.stdout
+    for job in ("nudge", "idle", "stranded"):
+        result = cli("jobs", "run", job, "--county", "DEMO", "--dry-run", db=db)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "dry run, nothing written" in result.stdout, result.stdout
+    assert _rows(db, "job_runs") == 0 and _rows(db, "outbox") == 0
+    ran = cli("jobs", "run", "due", db=db)  # the real run claims what the dry run listed
+    assert ran.returncode == 0 and re.search(r"^idle DEMO ", ran.stdout, re.M), ran.stdout
+    assert _rows(db, "job_runs") > 0

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from adapters.qr import qr_png
 from bot.bootstrap import build_app
+from bot.commands.keys import cli_key
 from bot.config import Settings
+from bot.domain.commands import CreateInvite
 from bot.domain.errors import CunzhanError
 from bot.domain.roles import Role
 from bot.i18n import Translator
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.services.invites import CLI_ACTOR
 
 ROLES = {
     "admin": Role.ADMIN,
@@ -42,8 +44,8 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
     t = Translator(settings.default_language)
     app = await build_app(settings)
     try:
-        created = await create_invite(
-            app.uow, app.clock, CLI_ACTOR, ROLES[args.role], args.code, ttl=app.invite_ttl
+        created = await app.services.run(
+            CreateInvite(ROLES[args.role], args.code, request_key=cli_key("invite")), CLI_ACTOR
         )
     except CunzhanError as error:
         print(t(error.text))

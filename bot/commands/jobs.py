@@ -12,9 +12,9 @@ from bot.domain.errors import CunzhanError
 from bot.domain.periods import Period
 from bot.i18n import Translator
 from bot.services.due import run_due
+from bot.services.notice_texts import yuan
 from bot.services.policy import PolicyError, parse_policy, to_json
-from bot.services.reminders import Reminders
-from bot.services.render_alerts import yuan
+from bot.services.reminders import ReminderService
 from bot.services.scoring import ScoringService
 
 JOBS = ("scoring", "nudge", "idle", "stranded", "due")
@@ -27,7 +27,9 @@ def add_parsers(sub) -> None:
     run.add_argument("job", choices=JOBS)
     run.add_argument("--county", help="county code (all counties for `due`)")
     run.add_argument("--month", help="YYYY-MM (scoring; default: last month)")
-    run.add_argument("--dry-run", action="store_true", help="print verdicts, write nothing")
+    run.add_argument(
+        "--dry-run", action="store_true", help="show what the job would do; claim and write nothing"
+    )
     rescore = jobs_sub.add_parser("rescore", help="score a closed month again (recorded)")
     rescore.add_argument("--county", required=True)
     rescore.add_argument("--month", required=True)
@@ -69,8 +71,12 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
             print_verdicts(report)
             return 0
         if args.job == "due":
-            report = await run_due(app.uow, app.clock, trigger="cli")
-            print("\n".join(report.ran) or "nothing due")
+            report = await run_due(app.uow, app.clock, trigger="cli", dry_run=args.dry_run)
+            if report.dry_run:
+                print("dry run: nothing claimed or written")
+                print("\n".join(f"would run {what}" for what in report.ran) or "nothing due")
+            else:
+                print("\n".join(report.ran) or "nothing due")
             return 0
         if not args.county:
             print("--county is required for this job")
@@ -91,9 +97,16 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             print_verdicts(report)
             return 0
-        reminders = Reminders(app.uow, app.clock)
-        result = await getattr(reminders, args.job)(args.county, trigger="cli")
-        state = "done" if result.claimed else "already done"
+        reminders = ReminderService(app.uow, app.clock)
+        result = await getattr(reminders, args.job)(
+            args.county, trigger="cli", dry_run=args.dry_run
+        )
+        if not result.claimed:
+            state = "already done"
+        elif result.dry_run:
+            state = "dry run, nothing written: would send"
+        else:
+            state = "done"
         print(
             f"{result.job} {result.county.code} {result.key}: {state}, "
             f"{result.alerts} alerts, {result.stations} stations"
@@ -118,7 +131,7 @@ async def policy(settings: Settings, args: argparse.Namespace) -> int:
                 return code
             async with app.uow(write=True) as uow:
                 county = await scoring.county(uow, args.county)
-                version = await uow.scoring.set_policy(
+                version = await uow.policies.put(
                     county.id, to_json(parsed), f"cli:{args.file}", app.clock.now()
                 )
                 await uow.audit.record(

@@ -9,7 +9,7 @@ from bot.domain.text import N_, Text
 
 DIALOG_EXPIRED = N_(
     "Your unfinished form was closed after {minutes} minutes without a reply. Nothing was "
-    "saved from it. Send /menu to start again."
+    "saved from it. Open the menu to start again."
 )
 # Keys a front end stamps into a dialog's data: last activity and the reader's language.
 TOUCHED = "_touched"

@@ -29,6 +29,44 @@ KIND_LABELS = {
     EntryKind.SERVICE: N_("convenience service"),
 }
 
+class SaleChannel(StrEnum):
+    PLATFORM = "platform"  # 电商平台 / 网店 (淘宝, 拼多多, 京东 …)
+    LIVESTREAM = "livestream"  # 直播 (抖音, 快手, 视频号)
+    WECHAT_GROUP = "wechat_group"  # 微信群 / 朋友圈 / 社群
+    BUYER_ORDER = "buyer_order"  # an order from a buyer or dealer (订单, 客商, 收购商)
+    OTHER = "other"
+
+
+CHANNEL_LABELS = {
+    SaleChannel.PLATFORM: N_("online shop"),
+    SaleChannel.LIVESTREAM: N_("livestream"),
+    SaleChannel.WECHAT_GROUP: N_("WeChat group"),
+    SaleChannel.BUYER_ORDER: N_("buyer's order"),
+    SaleChannel.OTHER: N_("other channel"),
+}
+
+
+class ServiceKind(StrEnum):
+    PHONE_TOPUP = "phone_topup"
+    ELECTRICITY = "electricity"
+    WATER = "water"
+    BROADBAND = "broadband"
+    CASH_WITHDRAWAL = "cash_withdrawal"
+    TICKETS = "tickets"
+    OTHER = "other"
+
+
+SERVICE_KIND_LABELS = {
+    ServiceKind.PHONE_TOPUP: N_("phone top-up"),
+    ServiceKind.ELECTRICITY: N_("electricity bill"),
+    ServiceKind.WATER: N_("water bill"),
+    ServiceKind.BROADBAND: N_("broadband bill"),
+    ServiceKind.CASH_WITHDRAWAL: N_("cash withdrawal"),
+    ServiceKind.TICKETS: N_("tickets"),
+    ServiceKind.OTHER: N_("other service"),
+}
+
+
 # Kinds that hold a tracking number, and the direction in which it must be unique.
 TRACKED = {EntryKind.PARCEL_IN: "down", EntryKind.UPSTREAM_SHIPMENT: "up"}
 

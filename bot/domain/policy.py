@@ -1,24 +1,17 @@
-"""Monthly thresholds and the pass test (站点考核).
+"""Default thresholds and what a month's ledger adds up to (站点考核).
 
 Defaults are the numbers of `001_…` (ordinary: ≥ 2,000 yuan downstream and ≥ 1,000 yuan
-or ≥ 100 parcels upstream; demonstration villages: 8,000 / 4,000 / 400). Per-county
-policy files replace them in the scoring work; until then these apply everywhere.
+or ≥ 100 parcels upstream; demonstration villages: 8,000 / 4,000 / 400); a county's
+policy replaces them. The pass test itself is `bot.domain.assessment.assess`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.assessment import Figures, Thresholds
 from bot.domain.ledger import EntryKind
 from bot.domain.network import Tier
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    downstream_fen: int
-    upstream_fen: int
-    upstream_parcels: int
-
 
 DEFAULT_THRESHOLDS = {
     Tier.ORDINARY: Thresholds(200_000, 100_000, 100),
@@ -71,53 +64,7 @@ class MonthMetrics:
             services_fen=amount({EntryKind.SERVICE}),
         )
 
-
-@dataclass(frozen=True)
-class Verdict:
-    passes: bool
-    downstream_ok: bool
-    upstream_ok: bool
-    missing_downstream_fen: int
-    missing_upstream_fen: int
-    missing_upstream_parcels: int
-
-
-def evaluate(
-    metrics: MonthMetrics,
-    thresholds: Thresholds,
-    *,
-    require_downstream: bool = True,
-    upstream_rule: str = "yuan_or_parcels",
-) -> Verdict:
-    """By default: downstream AND (upstream yuan OR upstream parcels)."""
-    return judge(
-        metrics.downstream_fen,
-        metrics.upstream_fen,
-        metrics.upstream_parcels,
-        thresholds,
-        require_downstream=require_downstream,
-        upstream_rule=upstream_rule,
-    )
-
-
-def judge(
-    downstream_fen: int,
-    upstream_fen: int,
-    upstream_parcels: int,
-    thresholds: Thresholds,
-    *,
-    require_downstream: bool = True,
-    upstream_rule: str = "yuan_or_parcels",
-) -> Verdict:
-    missing_down = max(0, thresholds.downstream_fen - downstream_fen)
-    missing_up = max(0, thresholds.upstream_fen - upstream_fen)
-    missing_parcels = max(0, thresholds.upstream_parcels - upstream_parcels)
-    down_ok = missing_down == 0 or not require_downstream
-    yuan_ok, parcels_ok = missing_up == 0, missing_parcels == 0
-    up_ok = {
-        "yuan_or_parcels": yuan_ok or parcels_ok,
-        "yuan_and_parcels": yuan_ok and parcels_ok,
-        "yuan": yuan_ok,
-        "parcels": parcels_ok,
-    }[upstream_rule]
-    return Verdict(down_ok and up_ok, down_ok, up_ok, missing_down, missing_up, missing_parcels)
+    @property
+    def figures(self) -> Figures:
+        """The three figures the pass test reads."""
+        return Figures(self.downstream_fen, self.upstream_fen, self.upstream_parcels)

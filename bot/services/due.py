@@ -1,6 +1,8 @@
 """What is due now, for every county. The scheduler only wakes this up; whatever is due
 and not yet claimed runs, so a missed day (the bot was down) is caught up on the next
-wake-up or at start, and a second process finds everything already claimed."""
+wake-up or at start, and a second process finds everything already claimed.
+
+A dry run claims nothing and writes nothing: it reports what would run."""
 
 from __future__ import annotations
 
@@ -11,28 +13,20 @@ from zoneinfo import ZoneInfo
 from bot.domain.clock import Clock
 from bot.domain.periods import Period
 from bot.services.ports import UnitOfWorkFactory
-from bot.services.reminders import Reminders
-from bot.services.scoring import SCORING, ScoringService
+from bot.services.reminders import ReminderService
+from bot.services.scoring import SCORING, ScoringService, first_scored_month
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class DueReport:
-    ran: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    ran: list[str] = field(default_factory=list)  # a dry run: what would run
 
     def add(self, what: str) -> None:
         self.ran.append(what)
-        log.info("job done: %s", what)
-
-
-def first_scored_month(configured: str | None, created_at, timezone: str) -> Period:
-    """The policy's first month, or else the first whole month after the county was set
-    up: a month before the ledger existed has no data, and judging it would warn every
-    station for nothing."""
-    if configured:
-        return Period.parse(configured)
-    return Period.of(created_at, timezone).next()
+        log.info("job %s: %s", "due (dry run)" if self.dry_run else "done", what)
 
 
 async def run_due(
@@ -41,10 +35,11 @@ async def run_due(
     *,
     trigger: str = "schedule",
     claimer: str | None = None,
+    dry_run: bool = False,
 ) -> DueReport:
     scoring = ScoringService(uow_factory, clock, claimer)
-    reminders = Reminders(uow_factory, clock, claimer)
-    report = DueReport()
+    reminders = ReminderService(uow_factory, clock, claimer)
+    report = DueReport(dry_run)
     async with uow_factory() as uow:
         counties = await uow.network.counties()
     for county in counties:
@@ -54,10 +49,10 @@ async def run_due(
             local = now.astimezone(ZoneInfo(county.timezone))
             current = Period.of(now, county.timezone)
             previous = current.previous()
-            scored = await uow.scoring.finished(SCORING, county.id, str(previous))
+            scored = await uow.job_runs.finished(SCORING, county.id, str(previous))
             first = first_scored_month(
                 policy.assessment.first_month,
-                await uow.scoring.county_created_at(county.id),
+                await uow.policies.county_created_at(county.id),
                 county.timezone,
             )
         if (
@@ -65,14 +60,15 @@ async def run_due(
             and not scored
             and (previous >= first)
         ):
-            result = await scoring.score(county.code, previous, trigger=trigger)
-            if result.claimed:
+            result = await scoring.score(county.code, previous, trigger=trigger, dry_run=dry_run)
+            if result.claimed or result.dry_run:
                 report.add(f"scoring {county.code} {previous}")
         if local.day >= policy.reminders.nudge_day:
-            if (await reminders.nudge(county.code, trigger=trigger)).claimed:
+            result = await reminders.nudge(county.code, trigger=trigger, dry_run=dry_run)
+            if result.claimed:
                 report.add(f"nudge {county.code} {current}")
         for job in (reminders.idle, reminders.stranded):
-            result = await job(county.code, trigger=trigger)
+            result = await job(county.code, trigger=trigger, dry_run=dry_run)
             if result.claimed:
                 report.add(f"{result.job} {county.code} {result.key}")
     return report

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from bot.domain.commands import SetLanguage
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import Scope
 from bot.domain.text import N_
 from bot.services.authz import Actor
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork
 
 LANGUAGES = ("zh", "en")
 
 
-async def resolve_actor(uow_factory: UnitOfWorkFactory, channel: str, external_id: str) -> Actor:
-    async with uow_factory() as uow:
-        person = await uow.people.by_identity(channel, external_id)
+async def resolve_actor(uow: UnitOfWork, channel: str, external_id: str) -> Actor:
+    """Who is talking on `channel` as `external_id` (an unknown Actor if nobody yet)."""
+    person = await uow.people.by_identity(channel, external_id)
     if person is None:
         return Actor(channel=channel, external_id=external_id)
     grant = person.grant
@@ -28,12 +29,10 @@ async def resolve_actor(uow_factory: UnitOfWorkFactory, channel: str, external_i
     )
 
 
-async def set_language(uow_factory: UnitOfWorkFactory, actor: Actor, language: str) -> None:
+async def set_language(command: SetLanguage, actor: Actor, uow: UnitOfWork, env) -> None:
     """Remember a known person's language. Unknown users keep their client's language."""
-    if language not in LANGUAGES:
+    if command.language not in LANGUAGES:
         raise InvalidInput(N_("Choose zh or en."))
     if actor.person_id is None:
         return
-    async with uow_factory(write=True) as uow:
-        await uow.people.set_language(actor.person_id, language)
-        await uow.commit()
+    await uow.people.set_language(actor.person_id, command.language)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.commands import ListStations, ShowStation
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.network import CODE_RE, StationCard, normalise_code
 from bot.domain.roles import Place, Role
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork
 
 PAGE_SIZE = 10
 
@@ -28,18 +29,16 @@ def place_of(card: StationCard) -> Place:
     return Place(county_id=card.county_id, township_id=card.township_id, station_id=card.id)
 
 
-async def station_card(
-    uow_factory: UnitOfWorkFactory, actor: Actor, code: str | None = None
-) -> StationCard:
+async def show_station(query: ShowStation, actor: Actor, uow: UnitOfWork, env) -> StationCard:
     """A station's card. Without a code a keeper gets their own station."""
-    async with uow_factory() as uow:
-        if code is None:
-            if actor.role is not Role.KEEPER or actor.scope.station_id is None:
-                raise InvalidInput(N_("Send the station code, e.g. /station DEMO-S001."))
-            card = await uow.network.station_by_id(actor.scope.station_id)
-        else:
-            code = parse_code(code)
-            card = await uow.network.station_by_code(code)
+    code = query.code
+    if code is None:
+        if actor.role is not Role.KEEPER or actor.scope.station_id is None:
+            raise InvalidInput(N_("Send the station code, e.g. DEMO-S001."))
+        card = await uow.network.station_by_id(actor.scope.station_id)
+    else:
+        code = parse_code(code)
+        card = await uow.network.station_by_code(code)
     if card is None:
         # Same answer whether the station does not exist or lies outside the scope would
         # be kinder to privacy, but county clerks need to know a typo from a foreign code.
@@ -56,15 +55,14 @@ class StationPage:
     pages: int
 
 
-async def list_stations(uow_factory: UnitOfWorkFactory, actor: Actor, page: int = 0) -> StationPage:
+async def list_stations(query: ListStations, actor: Actor, uow: UnitOfWork, env) -> StationPage:
     authorize(actor, Action.LIST_STATIONS)
-    scope = actor.scope
-    async with uow_factory() as uow:
-        cards, total = await uow.network.stations(
-            county_id=scope.county_id if actor.role is Role.COUNTY_STAFF else None,
-            township_id=scope.township_id if actor.role is Role.TOWNSHIP_OPERATOR else None,
-            limit=PAGE_SIZE,
-            offset=max(page, 0) * PAGE_SIZE,
-        )
+    scope, page = actor.scope, query.page
+    cards, total = await uow.network.stations(
+        county_id=scope.county_id if actor.role is Role.COUNTY_STAFF else None,
+        township_id=scope.township_id if actor.role is Role.TOWNSHIP_OPERATOR else None,
+        limit=PAGE_SIZE,
+        offset=max(page, 0) * PAGE_SIZE,
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     return StationPage(cards, total, page, pages)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
-from enum import StrEnum
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.domain.assessment import LadderStep, Rules, Thresholds, UpstreamRule, ladder_step
 from bot.domain.errors import InvalidInput
 from bot.domain.ledger import EntryKind
 from bot.domain.network import Tier
-from bot.domain.policy import Thresholds
+from bot.domain.policy import MonthMetrics
 from bot.domain.text import N_
+from bot.services.ports import UnitOfWork
 
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "samples" / "policy_default.toml"
 
@@ -37,13 +39,6 @@ class TierThresholds(Strict):
         )
 
 
-class UpstreamRule(StrEnum):
-    YUAN_OR_PARCELS = "yuan_or_parcels"
-    YUAN_AND_PARCELS = "yuan_and_parcels"
-    YUAN = "yuan"
-    PARCELS = "parcels"
-
-
 class Metrics(Strict):
     downstream_kinds: list[EntryKind] = [EntryKind.PROXY_PURCHASE]
     upstream_yuan_kinds: list[EntryKind] = [EntryKind.UPSTREAM_SALE]
@@ -52,7 +47,7 @@ class Metrics(Strict):
     upstream_rule: UpstreamRule = UpstreamRule.YUAN_OR_PARCELS
 
 
-class Assessment(Strict):
+class AssessmentPolicy(Strict):
     # Months before this one (YYYY-MM) are never scored: the county started using the
     # ledger then, and earlier months have no data to judge.
     first_month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -61,13 +56,13 @@ class Assessment(Strict):
     correction_close_day: int = Field(default=3, ge=1, le=28)
 
 
-class Ladder(Strict):
+class LadderPolicy(Strict):
     warn_after: int = Field(default=1, ge=1, le=12)
     probation_after: int = Field(default=2, ge=1, le=12)
     removal_candidate_after: int = Field(default=3, ge=1, le=24)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Ladder:
+    def _ordered(self) -> LadderPolicy:
         if not self.warn_after <= self.probation_after <= self.removal_candidate_after:
             raise ValueError(
                 "ladder steps must be ordered: warn_after ≤ probation_after ≤ "
@@ -76,7 +71,7 @@ class Ladder(Strict):
         return self
 
 
-class Reminders(Strict):
+class ReminderPolicy(Strict):
     nudge_day: int = Field(default=20, ge=1, le=28)
     idle_reminder_days: int = Field(default=3, ge=1, le=60)
     idle_alert_days: int = Field(default=7, ge=1, le=90)
@@ -95,9 +90,9 @@ class CountyPolicy(Strict):
         ),
     }
     metrics: Metrics = Metrics()
-    assessment: Assessment = Assessment()
-    ladder: Ladder = Ladder()
-    reminders: Reminders = Reminders()
+    assessment: AssessmentPolicy = AssessmentPolicy()
+    ladder: LadderPolicy = LadderPolicy()
+    reminders: ReminderPolicy = ReminderPolicy()
 
     @model_validator(mode="after")
     def _every_tier(self) -> CountyPolicy:
@@ -108,6 +103,38 @@ class CountyPolicy(Strict):
 
     def thresholds_for(self, tier: Tier) -> Thresholds:
         return self.thresholds[tier].fen()
+
+    def month_metrics(
+        self,
+        totals: dict[EntryKind, tuple[int, int, int]],
+        counts: dict[EntryKind, int] | None = None,
+    ) -> MonthMetrics:
+        """A month's metrics, with this policy's choice of which kinds count where."""
+        m = self.metrics
+        return MonthMetrics.from_totals(
+            totals,
+            counts or {},
+            downstream=m.downstream_kinds,
+            upstream_yuan=m.upstream_yuan_kinds,
+            upstream_parcels=m.upstream_parcel_kinds,
+        )
+
+    def rules(self) -> Rules:
+        """This policy's part of the pass test (`bot.domain.assessment.assess`)."""
+        return Rules(
+            require_downstream=self.metrics.require_downstream,
+            upstream_rule=self.metrics.upstream_rule,
+            window_months=self.assessment.window_months,
+            grace_months=self.assessment.grace_months,
+        )
+
+    def ladder_step(self, failing_months: int) -> LadderStep:
+        return ladder_step(
+            failing_months,
+            warn_after=self.ladder.warn_after,
+            probation_after=self.ladder.probation_after,
+            candidate_after=self.ladder.removal_candidate_after,
+        )
 
 
 class PolicyError(InvalidInput):
@@ -134,6 +161,7 @@ def parse_policy(text: str) -> CountyPolicy:
         ) from None
 
 
+@cache  # a policy is frozen, and the file ships with the code: parse it once
 def default_policy() -> CountyPolicy:
     return parse_policy(DEFAULT_FILE.read_text(encoding="utf-8"))
 
@@ -146,9 +174,9 @@ def from_json(text: str) -> CountyPolicy:
     return CountyPolicy.model_validate_json(text)
 
 
-async def load_policy(uow, county_id: int) -> tuple[int, CountyPolicy]:
+async def load_policy(uow: UnitOfWork, county_id: int) -> tuple[int, CountyPolicy]:
     """(version, policy) stored for a county; (0, the default) when it has none."""
-    stored = await uow.scoring.policy(county_id)
+    stored = await uow.policies.get(county_id)
     if stored is None:
         return 0, default_policy()
     return stored[0], from_json(stored[1])

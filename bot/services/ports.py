@@ -6,15 +6,15 @@ imports a database library.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Any, Protocol, TypedDict
 
-from bot.domain.alerts import Alert
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
+from bot.domain.notices import Notice
 from bot.domain.roles import Role, Scope
 
 
@@ -47,6 +47,92 @@ class PersonRow:
     display_name: str
     language: str | None
     grant: Grant | None
+
+
+@dataclass(frozen=True)
+class StationRow:
+    """A station as the monthly jobs see it: plain values, one per station of a county."""
+
+    id: int
+    code: str
+    name: str
+    tier: str
+    status: str
+    opened_on: date | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person holding a live grant in a county. How to reach them (channel, address,
+    language) is resolved when a notice to them is sent, not here."""
+
+    person_id: int
+    station_id: int | None = None  # the keeper's station; None for county staff
+
+
+class ScoreRow(TypedDict):
+    """One station's score for one run of one month (`station_scores`)."""
+
+    station_id: int
+    period: str
+    run_no: int
+    policy_version: int
+    tier: str
+    window_months: int
+    downstream_fen: int  # window averages, fen
+    upstream_fen: int
+    upstream_parcels: int
+    threshold_downstream_fen: int
+    threshold_upstream_fen: int
+    threshold_upstream_parcels: int
+    verdict: str  # a Verdict value
+    failing_months: int
+    ladder_step: str  # a LadderStep value
+    status_before: str
+    scored_at: datetime
+
+
+class StoredScore(ScoreRow):
+    code: str  # the station's code
+
+
+class JobRun(TypedDict):
+    id: int
+    job: str
+    county_id: int
+    period: str  # YYYY-MM, or YYYY-MM-DD for daily jobs
+    run_no: int
+    trigger: str
+    claimed_at: datetime
+    claimed_by: str
+    finished_at: datetime | None
+    reason: str | None
+    summary: str | None  # JSON
+
+
+class DecisionRow(TypedDict):
+    station_id: int
+    decision: str  # remove | keep | reinstate
+    status_before: str
+    status_after: str
+    period: str | None
+    reason: str
+    decided_by: int | None
+    decided_at: datetime
+    request_key: str
+
+
+class StoredDecision(DecisionRow):
+    id: int
+
+
+class StrandedParcel(TypedDict):
+    station_id: int
+    entry_id: int
+    pickup_code: str
+    arrived_at: datetime
+    recipient_name: str | None
+    tracking_no: str | None
 
 
 class NetworkRepo(Protocol):
@@ -172,8 +258,124 @@ class LedgerRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
-    async def enqueue(self, alerts: list[Alert], now: datetime) -> int:
-        """Write alerts for delivery; an alert whose dedup_key exists is skipped."""
+    async def enqueue(self, notices: list[Notice], now: datetime) -> int:
+        """Write notices for delivery in the caller's transaction; a notice whose
+        dedup_key exists is skipped. Returns how many were new."""
+    async def mute(self, person_id: int, category: str, now: datetime) -> bool: ...
+    async def unmute(self, person_id: int, category: str) -> bool: ...
+    async def mutes(self, person_id: int) -> set[str]: ...
+
+
+class PolicyRepo(Protocol):
+    async def get(self, county_id: int) -> tuple[int, str] | None:
+        """(version, policy JSON) stored for the county; None when it has none."""
+
+    async def put(self, county_id: int, policy_json: str, by: str, now: datetime) -> int:
+        """Store a new version of the county's policy; returns its version (1, 2, …)."""
+
+    async def county_created_at(self, county_id: int) -> datetime:
+        """When the county was set up: the default first scored month follows it."""
+
+
+class JobRunRepo(Protocol):
+    async def claim(
+        self,
+        *,
+        job: str,
+        county_id: int,
+        period: str,
+        run_no: int,
+        trigger: str,
+        claimer: str,
+        now: datetime,
+        stale_before: datetime,
+        reason: str | None = None,
+    ) -> int | None:
+        """The run's id if this caller now owns it; None if another owns or finished it.
+        An unfinished claim made before `stale_before` (its process died) is taken over."""
+
+    async def last_run_no(self, job: str, county_id: int, period: str) -> int:
+        """The highest run number claimed for (job, county, period); 0 when none."""
+
+    async def finished(self, job: str, county_id: int, period: str) -> bool:
+        """True when some run of (job, county, period) has finished."""
+
+    async def finish(self, run_id: int, now: datetime, summary: dict[str, Any]) -> None: ...
+    async def runs(self, job: str, county_id: int, period: str) -> list[JobRun]:
+        """Every run of (job, county, period), by run number."""
+
+
+class ScoreRepo(Protocol):
+    async def stations(self, county_id: int) -> list[StationRow]:
+        """Every station of the county (removed ones too), by code."""
+
+    async def window_totals(
+        self,
+        county_id: int,
+        periods: list[str],
+        downstream: Iterable[EntryKind],
+        upstream_yuan: Iterable[EntryKind],
+        upstream_parcels: Iterable[EntryKind],
+    ) -> dict[int, tuple[int, int, int]]:
+        """{station: (downstream fen, upstream fen, upstream parcels)} summed over the
+        periods; a station with no entries in them is absent."""
+
+    async def failing_months(self, county_id: int, period: str) -> dict[int, int]:
+        """Each station's consecutive failing months as of `period` (its latest run);
+        a station not scored that month is absent."""
+
+    async def write(self, rows: list[ScoreRow]) -> None:
+        """Insert scores; a row whose (station, period, run) exists is skipped."""
+
+    async def of_month(self, county_id: int, period: str) -> list[StoredScore]:
+        """The county's scores for the month, every run, by station code and run."""
+
+    async def set_statuses(self, changes: dict[int, str], now: datetime) -> None:
+        """Set each station's status ({station id: StationStatus value})."""
+
+
+class LockRepo(Protocol):
+    async def lock(self, county_id: int, period: str, now: datetime, run_id: int | None) -> None:
+        """Close the county's month to corrections; locking it again changes nothing."""
+
+    async def locked_at(self, county_id: int, period: str) -> datetime | None: ...
+    async def open_exception(
+        self,
+        station_id: int,
+        period: str,
+        opened_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+        reason: str,
+    ) -> int:
+        """Let one station correct a closed month until `expires_at`; the exception's id."""
+
+    async def exception_open(self, station_id: int, period: str, now: datetime) -> bool:
+        """True when an exception for the station's month is open at `now`."""
+
+
+class DecisionRepo(Protocol):
+    async def record(self, values: DecisionRow) -> bool:
+        """True when recorded; False when its request_key was already used (a retry)."""
+
+    async def of_station(self, station_id: int) -> list[StoredDecision]:
+        """The station's decisions, oldest first."""
+
+
+class RecipientRepo(Protocol):
+    async def keepers(self, county_id: int) -> list[Recipient]:
+        """Keepers of the county's stations with a live grant and a Telegram chat."""
+
+    async def staff(self, county_id: int) -> list[Recipient]:
+        """County staff of the county with a live grant and a Telegram chat."""
+
+
+class ActivityRepo(Protocol):
+    async def last_entry_at(self, county_id: int) -> dict[int, datetime]:
+        """{station: when its latest entry was recorded}; stations never used are absent."""
+
+    async def stranded(self, county_id: int, before: datetime) -> dict[int, list[StrandedParcel]]:
+        """{station: parcels waiting since before `before`, oldest first}."""
 
 
 class UnitOfWork(Protocol):
@@ -183,6 +385,13 @@ class UnitOfWork(Protocol):
     audit: AuditRepo
     ledger: LedgerRepo
     outbox: OutboxRepo
+    policies: PolicyRepo
+    job_runs: JobRunRepo
+    scores: ScoreRepo
+    locks: LockRepo
+    decisions: DecisionRepo
+    recipients: RecipientRepo
+    activity: ActivityRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.domain.alerts import Alert
+from bot.domain.assessment import (
+    Figures,
+    LadderStep,
+    Rules,
+    Thresholds,
+    Verdict,
+    assess,
+    months_open,
+    window,
+)
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.network import StationStatus, Tier
+from bot.domain.notices import Notice
 from bot.domain.periods import Period
-from bot.domain.policy import Thresholds, judge
 from bot.domain.text import N_
+from bot.services.notice_builders import digest_notices, verdict_notices
 from bot.services.policy import CountyPolicy, load_policy
-from bot.services.ports import CountyRef, UnitOfWork, UnitOfWorkFactory
-from bot.services.render_alerts import digest_alerts, verdict_alerts
+from bot.services.ports import CountyRef, StationRow, UnitOfWork, UnitOfWorkFactory
 
 SCORING = "scoring"
 LEASE = timedelta(minutes=30)
@@ -38,12 +48,12 @@ class StationVerdict:
     code: str
     name: str
     tier: str
-    verdict: str  # pass | fail | grace
+    verdict: Verdict
     failing_months: int
-    ladder_step: str  # active | warned | probation | candidate
+    ladder_step: LadderStep
     status_before: str
     status_after: str
-    downstream_fen: int
+    downstream_fen: int  # window averages: what was judged
     upstream_fen: int
     upstream_parcels: int
     thresholds: Thresholds
@@ -62,99 +72,88 @@ class ScoringReport:
     verdicts: list[StationVerdict] = field(default_factory=list)
     alerts: int = 0
 
-    def count(self, step: str) -> int:
-        return sum(v.ladder_step == step for v in self.verdicts if v.verdict != "grace")
+    def count(self, step: LadderStep) -> int:
+        return sum(v.ladder_step == step for v in self.verdicts if v.verdict != Verdict.GRACE)
 
 
-def months_open(opened_on, period: Period) -> int:
-    """Whole months a station had been open by the end of `period`."""
-    if opened_on is None:
-        return 10_000
-    return (period.year - opened_on.year) * 12 + (period.month - opened_on.month) + 1
-
-
-def ladder_step(failing: int, policy: CountyPolicy) -> str:
-    ladder = policy.ladder
-    if failing >= ladder.removal_candidate_after:
-        return "candidate"
-    if failing >= ladder.probation_after:
-        return "probation"
-    if failing >= ladder.warn_after:
-        return "warned"
-    return "active"
-
-
-STEP_STATUS = {
-    "active": StationStatus.ACTIVE,
-    "warned": StationStatus.WARNED,
-    "probation": StationStatus.PROBATION,
-    # A removal candidate stays on probation until county staff decide.
-    "candidate": StationStatus.PROBATION,
-}
+def first_scored_month(configured: str | None, created_at: datetime, timezone: str) -> Period:
+    """The policy's first month, or else the first whole month after the county was set
+    up: a month before the ledger existed has no data, and judging it would warn every
+    station for nothing."""
+    if configured:
+        return Period.parse(configured)
+    return Period.of(created_at, timezone).next()
 
 
 def judge_station(
-    station,
+    station: StationRow,
     totals: tuple[int, int, int],
     previous_failing: int,
     policy: CountyPolicy,
     period: Period,
     thresholds: Thresholds | None = None,
+    rules: Rules | None = None,
 ) -> StationVerdict:
-    window = policy.assessment.window_months
-    down, up, parcels = (value // window for value in totals)  # 月均, rounded down
-    thresholds = thresholds or policy.thresholds_for(station.tier)
-    if months_open(station.opened_on, period) <= policy.assessment.grace_months:
-        return StationVerdict(
-            station.id,
-            station.code,
-            station.name,
-            station.tier,
-            "grace",
-            0,
-            station.status if station.status != "removed" else "active",
-            station.status,
-            station.status,
-            down,
-            up,
-            parcels,
-            thresholds,
-        )
-    verdict = judge(
-        down,
-        up,
-        parcels,
+    """One station's month: the assessment of its window totals, then the ladder."""
+    thresholds = thresholds or policy.thresholds_for(Tier(station.tier))
+    result = assess(
+        Figures(*totals),
         thresholds,
-        require_downstream=policy.metrics.require_downstream,
-        upstream_rule=policy.metrics.upstream_rule.value,
+        rules or policy.rules(),
+        months_open=months_open(station.opened_on, period),
     )
-    failing = 0 if verdict.passes else previous_failing + 1
-    step = ladder_step(failing, policy)
+    if result.verdict is Verdict.GRACE:
+        # Not judged: the failing count restarts and the station keeps its status.
+        failing = 0
+        step = LadderStep(station.status if station.status in _STEPS else LadderStep.ACTIVE)
+        status_after = station.status
+    else:
+        failing = 0 if result.passes else previous_failing + 1
+        step = policy.ladder_step(failing)
+        status_after = step.status.value
+    judged = result.judged
     return StationVerdict(
         station.id,
         station.code,
         station.name,
         station.tier,
-        "pass" if verdict.passes else "fail",
+        result.verdict,
         failing,
         step,
         station.status,
-        STEP_STATUS[step].value,
-        down,
-        up,
-        parcels,
+        status_after,
+        judged.downstream_fen,
+        judged.upstream_fen,
+        judged.upstream_parcels,
         thresholds,
-        verdict.missing_downstream_fen,
-        verdict.missing_upstream_fen,
-        verdict.missing_upstream_parcels,
+        result.missing_downstream_fen,
+        result.missing_upstream_fen,
+        result.missing_upstream_parcels,
     )
 
 
+_STEPS = frozenset(LadderStep)
+
+
 class ScoringService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, claimer: str | None = None):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        claimer: str | None = None,
+        *,
+        on_phase: Callable[[str], None] | None = None,
+    ):
         self.uow_factory = uow_factory
         self.clock = clock
         self.claimer = claimer or claimer_name()
+        # Called with each phase's name as it ends (claim, aggregate, judge, …): the
+        # benchmark times the service's own phases with it instead of replaying a copy.
+        self.on_phase = on_phase
+
+    def _phase(self, name: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(name)
 
     async def county(self, uow: UnitOfWork, code: str) -> CountyRef:
         county = await uow.network.county_by_code(code.strip().upper())
@@ -184,7 +183,23 @@ class ScoringService:
                     N_("{period} has not ended yet; only ended months are scored."),
                     period=str(period),
                 )
-            last_run = await uow.scoring.last_run_no(SCORING, county.id, str(period))
+            _, policy = await self.policy(uow, county.id)
+            first = first_scored_month(
+                policy.assessment.first_month,
+                await uow.policies.county_created_at(county.id),
+                county.timezone,
+            )
+            if period < first:
+                raise InvalidInput(
+                    N_(
+                        "{period} is never scored: {county} started using the ledger later. "
+                        "The first month that can be scored is {first}."
+                    ),
+                    period=str(period),
+                    county=county.code,
+                    first=str(first),
+                )
+            last_run = await uow.job_runs.last_run_no(SCORING, county.id, str(period))
         if rescore_reason is not None:
             if last_run == 0:
                 raise InvalidInput(
@@ -197,7 +212,7 @@ class ScoringService:
             verdicts = await self._judge(county, period)
             return ScoringReport(county, period, run_no, False, True, verdicts)
         async with self.uow_factory(write=True) as uow:
-            run_id = await uow.scoring.claim_run(
+            run_id = await uow.job_runs.claim(
                 job=SCORING,
                 county_id=county.id,
                 period=str(period),
@@ -209,6 +224,7 @@ class ScoringService:
                 reason=rescore_reason,
             )
             await uow.commit()
+        self._phase("claim")
         if run_id is None:
             return ScoringReport(county, period, run_no, False, False)
         verdicts = await self._judge(county, period)
@@ -220,21 +236,20 @@ class ScoringService:
     async def _judge(self, county: CountyRef, period: Period) -> list[StationVerdict]:
         async with self.uow_factory() as uow:
             _, policy = await self.policy(uow, county.id)
-            window = [period]
-            for _ in range(policy.assessment.window_months - 1):
-                window.append(window[-1].previous())
             m = policy.metrics
-            totals = await uow.scoring.window_totals(
+            totals = await uow.scores.window_totals(
                 county.id,
-                [str(p) for p in window],
+                [str(p) for p in window(period, policy.assessment.window_months)],
                 m.downstream_kinds,
                 m.upstream_yuan_kinds,
                 m.upstream_parcel_kinds,
             )
-            previous = await uow.scoring.failing_months(county.id, str(period.previous()))
-            stations = await uow.scoring.county_stations(county.id)
+            previous = await uow.scores.failing_months(county.id, str(period.previous()))
+            stations = await uow.scores.stations(county.id)
+        self._phase("aggregate")
         by_tier = {tier.value: policy.thresholds_for(tier) for tier in Tier}
-        return [
+        rules = policy.rules()
+        verdicts = [
             judge_station(
                 s,
                 totals.get(s.id, (0, 0, 0)),
@@ -242,16 +257,19 @@ class ScoringService:
                 policy,
                 period,
                 by_tier[s.tier],
+                rules,
             )
             for s in stations
             if s.status != StationStatus.REMOVED.value
         ]
+        self._phase("judge")
+        return verdicts
 
     async def _commit(self, county, period, run_id, run_no, verdicts, reason, actor) -> int:
         now = self.clock.now()
         async with self.uow_factory(write=True) as uow:
             version, policy = await self.policy(uow, county.id)
-            await uow.scoring.write_scores(
+            await uow.scores.write(
                 [
                     {
                         "station_id": v.station_id,
@@ -266,38 +284,38 @@ class ScoringService:
                         "threshold_downstream_fen": v.thresholds.downstream_fen,
                         "threshold_upstream_fen": v.thresholds.upstream_fen,
                         "threshold_upstream_parcels": v.thresholds.upstream_parcels,
-                        "verdict": v.verdict,
+                        "verdict": v.verdict.value,
                         "failing_months": v.failing_months,
-                        "ladder_step": v.ladder_step,
+                        "ladder_step": v.ladder_step.value,
                         "status_before": v.status_before,
                         "scored_at": now,
                     }
                     for v in verdicts
                 ]
             )
+            self._phase("write scores")
             changes = {
                 v.station_id: v.status_after for v in verdicts if v.status_after != v.status_before
             }
-            await uow.scoring.set_statuses(changes, now)
-            await uow.scoring.lock_period(county.id, str(period), now, run_id)
-            keepers = await uow.scoring.keepers(county.id)
-            staff = await uow.scoring.staff(county.id)
-            alerts: list[Alert] = [
-                *verdict_alerts(county, period, run_no, verdicts, keepers),
-                *digest_alerts(county, period, run_no, verdicts, staff),
+            await uow.scores.set_statuses(changes, now)
+            await uow.locks.lock(county.id, str(period), now, run_id)
+            self._phase("statuses and lock")
+            keepers = await uow.recipients.keepers(county.id)
+            staff = await uow.recipients.staff(county.id)
+            notices: list[Notice] = [
+                *verdict_notices(period, run_no, verdicts, keepers),
+                *digest_notices(county, period, run_no, verdicts, staff),
             ]
-            sent = await uow.outbox.enqueue(alerts, now)
+            sent = await uow.outbox.enqueue(notices, now)
             summary = {
                 "stations": len(verdicts),
-                **{
-                    step: sum(v.ladder_step == step for v in verdicts)
-                    for step in ("active", "warned", "probation", "candidate")
-                },
-                "grace": sum(v.verdict == "grace" for v in verdicts),
+                **{step.value: sum(v.ladder_step is step for v in verdicts) for step in LadderStep},
+                "grace": sum(v.verdict is Verdict.GRACE for v in verdicts),
                 "status_changes": len(changes),
                 "alerts": sent,
             }
-            await uow.scoring.finish_run(run_id, now, summary)
+            self._phase("alerts")
+            await uow.job_runs.finish(run_id, now, summary)
             await uow.audit.record(
                 at=now,
                 actor_person_id=actor,
@@ -306,4 +324,5 @@ class ScoringService:
                 details={"run_no": run_no, "reason": reason, **summary},
             )
             await uow.commit()
+        self._phase("finish and commit")
         return sent

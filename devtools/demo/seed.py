@@ -9,8 +9,10 @@ from pathlib import Path
 
 from adapters.tabular import read_table
 from bot.bootstrap import App
+from bot.commands.keys import cli_key
+from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.services.invites import CLI_ACTOR
 from bot.services.network_import import import_network
 from devtools.harness import LiveBot
 from devtools.telegram_double.server import FakeUser, SentMessage
@@ -72,7 +74,9 @@ async def enrol(
 ) -> list[SentMessage]:
     """An invite made as the CLI makes it, redeemed by the user sending `/start <token>`
     through the bot, as scanning the QR code would. Returns the bot's replies."""
-    created = await create_invite(app.uow, app.clock, CLI_ACTOR, role, code, ttl=app.invite_ttl)
+    created = await app.services.run(
+        CreateInvite(role, code, request_key=cli_key("invite")), CLI_ACTOR
+    )
     assert created.token is not None
     update = live.fake.send_text(user, f"/start {created.token}")
     try:

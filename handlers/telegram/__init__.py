@@ -6,15 +6,15 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
-from bot.services.ladder import Ladder
 from handlers.telegram import (
     alerts,
     basics,
     corrections,
+    edits,
     fallback,
+    forms,
     invites,
     ladder,
-    ledger_dialogs,
     month,
     oneline,
     parcels,
@@ -38,11 +38,12 @@ def get_routers() -> list[Router]:
         stations,
         month,
         corrections,
-        ledger_dialogs,
+        forms,
         ladder,
         parcels,
         oneline,
         alerts,
+        edits,
         fallback,
     )
     return [module.router.build() for module in modules]
@@ -71,11 +72,10 @@ def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Dis
         uow_factory=app.uow,
         clock=app.clock,
         settings=app.settings,
-        ledger=app.ledger,
-        ladder=Ladder(app.uow, app.clock),
+        services=app.services,
     )
     dp.update.outer_middleware(DedupMiddleware(app.updates, app.clock))
-    dp.update.outer_middleware(ActorMiddleware(app.uow, app.settings.default_language))
+    dp.update.outer_middleware(ActorMiddleware(app.services, app.settings.default_language))
     dp.update.outer_middleware(DialogExpiryMiddleware(app.clock, app.dialog_idle))
     guard = GuardMiddleware()
     dp.message.middleware(guard)

@@ -1,14 +1,8 @@
-"""/mute and /unmute: which alert categories a person receives.
+"""/mute and /unmute: which notice categories a person receives.
 
-Everyone registered may mute what is informational for them. County staff, township
-operators and administrators may mute any category. Keepers may mute the reminders and
-results about their own station (verdict, nudge, idle, stranded) but not a removal
-decision about it: that one must reach them. A muted alert is never sent: alerts written
-while muted are stored as `muted`, and one already waiting is dropped when the worker
-picks it up. Unmuting does not bring back what was muted.
-
-`/mute` alone lists the categories with their state as buttons; a press sets the state
-the button names (pressing twice is harmless) and redraws the list.
+Who may mute what is the core's rule (bot.services.mutes); this module only parses,
+calls it and renders. `/mute` alone lists the categories with their state as buttons; a
+press sets the state the button names (pressing twice is harmless) and redraws the list.
 """
 
 from __future__ import annotations
@@ -21,33 +15,16 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.alerts import CATEGORY_LABELS, AlertCategory
 from bot.domain.clock import Clock
-from bot.domain.roles import Role
-from bot.i18n import LANGUAGES, Translator
+from bot.domain.notices import CATEGORY_LABELS, AlertCategory
+from bot.i18n import Translator
+from bot.services import mutes
 from bot.services.authz import Actor
 from handlers.telegram.middlewares.guard import NOT_REGISTERED
 from handlers.telegram.routing import Routes
 
 log = logging.getLogger(__name__)
 router = Routes("alerts")
-
-# Who may mute what. (A rule of the core; it belongs in bot.domain.alerts once that
-# module is open for it.)
-KEEPER_MUTABLE = (
-    AlertCategory.VERDICT,
-    AlertCategory.NUDGE,
-    AlertCategory.IDLE,
-    AlertCategory.STRANDED,
-)
-
-
-def mutable_categories(actor: Actor) -> tuple[AlertCategory, ...]:
-    if not actor.known:
-        return ()
-    if actor.role is Role.KEEPER:
-        return KEEPER_MUTABLE
-    return tuple(AlertCategory)
 
 
 class MuteCb(CallbackData, prefix="mu"):
@@ -57,39 +34,24 @@ class MuteCb(CallbackData, prefix="mu"):
     mute: bool
 
 
-def parse_category(text: str) -> AlertCategory | None:
-    """A category by its code (`idle`) or its label in any language."""
-    wanted = " ".join(text.split()).casefold()
-    for category in AlertCategory:
-        names = {category.value} | {
-            Translator(lang)(CATEGORY_LABELS[category]).casefold() for lang in LANGUAGES
-        }
-        if wanted in names:
-            return category
-    return None
-
-
-async def muted_categories(uow_factory, actor: Actor) -> set[str]:
+async def muted_categories(uow_factory, actor: Actor) -> set[AlertCategory]:
     async with uow_factory() as uow:
-        return await uow.outbox.mutes(actor.person_id)
+        return await mutes.muted_categories(actor, uow)
 
 
 async def set_muted(
     uow_factory, clock: Clock, actor: Actor, category: AlertCategory, mute: bool
 ) -> None:
     async with uow_factory(write=True) as uow:
-        if mute:
-            await uow.outbox.mute(actor.person_id, category.value, clock.now())
-        else:
-            await uow.outbox.unmute(actor.person_id, category.value)
+        await mutes.set_muted(actor, category, mute, uow, clock.now())
         await uow.commit()
 
 
 def mute_menu(actor: Actor, muted: set[str], t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for category in mutable_categories(actor):
+    for category in mutes.mutable_categories(actor):
         label = CATEGORY_LABELS[category]
-        if category.value in muted:
+        if category in muted:
             text = t("🔕 {label} (muted)", label=label)
         else:
             text = t("🔔 {label}", label=label)
@@ -131,10 +93,9 @@ async def mute_command(
             reply_markup=mute_menu(actor, muted, t),
         )
         return
-    category = parse_category(command.args)
-    allowed = mutable_categories(actor)
+    category = mutes.parse_category(command.args)
     if category is None:
-        codes = ", ".join(c.value for c in allowed)
+        codes = ", ".join(c.value for c in mutes.mutable_categories(actor))
         await message.answer(
             t(
                 "There is no alert category “{name}”. Send /mute to choose from the list, "
@@ -144,10 +105,7 @@ async def mute_command(
             )
         )
         return
-    if category not in allowed:
-        await message.answer(t("You cannot mute {label}.", label=CATEGORY_LABELS[category]))
-        return
-    await set_muted(uow_factory, clock, actor, category, mute)
+    await set_muted(uow_factory, clock, actor, category, mute)  # NotAllowed: the guard says so
     await message.answer(done_text(category, mute, t))
 
 
@@ -169,12 +127,7 @@ async def mute_pressed(
     except ValueError:
         await query.answer()
         return
-    if category not in mutable_categories(actor):
-        await query.answer(
-            t("You cannot mute {label}.", label=CATEGORY_LABELS[category])[:200], show_alert=True
-        )
-        return
-    await set_muted(uow_factory, clock, actor, category, callback_data.mute)
+    await set_muted(uow_factory, clock, actor, category, callback_data.mute)  # or NotAllowed
     label = CATEGORY_LABELS[category]
     await query.answer(
         t("Muted: {label}", label=label)

@@ -8,14 +8,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.commands import SetLanguage
 from bot.domain.text import N_
 from bot.i18n import LANGUAGES, Translator
 from bot.services.authz import Action, Actor, can
-from bot.services.identity import set_language
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, LangCb, MenuCb
 from handlers.telegram.commands import commands_for, register_chat_commands
 from handlers.telegram.keyboards import language_menu, main_menu
+from handlers.telegram.keys import request_key
 from handlers.telegram.middlewares.actor import prefs_key
 from handlers.telegram.middlewares.guard import NOT_REGISTERED
 from handlers.telegram.routing import Routes
@@ -99,7 +100,7 @@ async def lang_command(
     bot: Bot,
     actor: Actor,
     t: Translator,
-    uow_factory: UnitOfWorkFactory,
+    services: Services,
     fsm_storage: BaseStorage,
 ) -> None:
     choice = (command.args or "").strip().lower()
@@ -112,7 +113,7 @@ async def lang_command(
         )
         return
     await _switch(
-        bot, message.chat.id, message.from_user.id, choice, actor, uow_factory, fsm_storage, message
+        bot, message.chat.id, message.from_user.id, choice, actor, services, fsm_storage, message
     )
 
 
@@ -130,7 +131,7 @@ async def lang_chosen(
     callback_data: LangCb,
     bot: Bot,
     actor: Actor,
-    uow_factory: UnitOfWorkFactory,
+    services: Services,
     fsm_storage: BaseStorage,
 ) -> None:
     await query.answer()
@@ -142,15 +143,17 @@ async def lang_chosen(
         query.from_user.id,
         callback_data.lang,
         actor,
-        uow_factory,
+        services,
         fsm_storage,
         None,
     )
 
 
-async def _switch(bot, chat_id, user_id, language, actor, uow_factory, fsm_storage, message):
+async def _switch(bot, chat_id, user_id, language, actor, services, fsm_storage, message):
     if actor.known:
-        await set_language(uow_factory, actor, language)
+        # Setting the same language twice is harmless: the key only names the request.
+        key = request_key(user_id, "lang", language)
+        await services.run(SetLanguage(language, request_key=key), actor)
     else:
         await fsm_storage.update_data(prefs_key(bot.id, user_id), {"lang": language})
     t = Translator(language)

@@ -31,9 +31,10 @@ class CancelCb(CallbackData, prefix="x"):
 
 
 class FieldChoiceCb(CallbackData, prefix="fc"):
-    """A button answering the current step of a ledger form."""
+    """A button answering the current step of a form: the index of its choice (the values
+    are kept in the dialog state; a Chinese product name would not fit in 64 bytes)."""
 
-    value: str
+    index: int
 
 
 class FormSaveCb(CallbackData, prefix="fs"):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from aiogram import Bot, F
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -15,16 +14,16 @@ from aiogram.utils.deep_linking import create_start_link
 
 from adapters.qr import qr_png
 from bot.config import Settings
-from bot.domain.clock import Clock
+from bot.domain.commands import CreateInvite, ShowStation
 from bot.domain.roles import ROLE_LABELS, Role
 from bot.i18n import Translator
-from bot.services import network
 from bot.services.authz import Action, Actor
-from bot.services.invites import CreatedInvite, create_invite
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.bus import Services
+from bot.services.invites import CreatedInvite
 from handlers.telegram import render
 from handlers.telegram.callbacks import InviteConfirmCb, MenuCb
 from handlers.telegram.keyboards import confirm_invite
+from handlers.telegram.keys import message_key, press_key
 from handlers.telegram.routing import Routes
 
 router = Routes("invites")
@@ -52,7 +51,7 @@ async def send_invite(
             t(
                 "Valid once, until {time} ({timezone}).",
                 time=render.local_time(invite.expires_at, settings.timezone),
-                timezone=settings.timezone,
+                timezone=render.zone_name(settings.timezone, t),
             ),
         ]
     )
@@ -67,8 +66,7 @@ async def _command_invite(
     bot: Bot,
     actor: Actor,
     t: Translator,
-    uow_factory,
-    clock,
+    services: Services,
     settings,
 ) -> None:
     code = (command.args or "").strip() or None
@@ -77,12 +75,8 @@ async def _command_invite(
             t("Send the code with the command, e.g. /{command} DEMO-S001.", command=command.command)
         )
         return
-    created = await create_invite(uow_factory, clock, actor, role, code, ttl=settings_ttl(settings))
+    created = await services.run(CreateInvite(role, code, request_key=message_key(message)), actor)
     await send_invite(bot, message.chat.id, created, t, settings)
-
-
-def settings_ttl(settings: Settings) -> timedelta:
-    return timedelta(hours=settings.invite_ttl_hours)
 
 
 def _register(command_name: str, role: Role, action: Action) -> None:
@@ -93,11 +87,10 @@ def _register(command_name: str, role: Role, action: Action) -> None:
         bot: Bot,
         actor: Actor,
         t: Translator,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
+        services: Services,
         settings: Settings,
     ) -> None:
-        await _command_invite(message, command, role, bot, actor, t, uow_factory, clock, settings)
+        await _command_invite(message, command, role, bot, actor, t, services, settings)
 
     handler.__name__ = f"invite_{role.value}"
 
@@ -122,11 +115,11 @@ async def invite_dialog(query: CallbackQuery, state: FSMContext, t: Translator) 
     StateFilter(InviteForm.station_code), F.text, flags={"action": Action.INVITE_KEEPER}
 )
 async def invite_station_code(
-    message: Message, state: FSMContext, actor: Actor, t: Translator, uow_factory: UnitOfWorkFactory
+    message: Message, state: FSMContext, actor: Actor, t: Translator, services: Services
 ) -> None:
     # Looks the station up within the actor's scope; a bad or foreign code raises, the
     # guard answers, and the dialog stays on this step.
-    card = await network.station_card(uow_factory, actor, message.text)
+    card = await services.run(ShowStation(message.text), actor)
     nonce = secrets.token_hex(6)
     await state.set_state(InviteForm.confirm)
     await state.update_data(code=card.code, nonce=nonce)
@@ -149,21 +142,19 @@ async def invite_confirmed(
     bot: Bot,
     actor: Actor,
     t: Translator,
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
+    services: Services,
     settings: Settings,
 ) -> None:
     # The request key ties this press to its button: a double tap (or a redelivered
     # callback) finds the invite already made. Authorization is re-checked by the service
     # for the person pressing, whatever the callback data says.
-    created = await create_invite(
-        uow_factory,
-        clock,
+    created = await services.run(
+        CreateInvite(
+            Role.KEEPER,
+            callback_data.code,
+            request_key=press_key(query.from_user.id, callback_data.nonce),
+        ),
         actor,
-        Role.KEEPER,
-        callback_data.code,
-        ttl=settings_ttl(settings),
-        request_key=f"tg:{query.from_user.id}:{callback_data.nonce}",
     )
     await state.clear()
     if created.duplicate:

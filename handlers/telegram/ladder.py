@@ -13,22 +13,30 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.commands import (
+    DecideRemoval,
+    OpenLockException,
+    ReinstateStation,
+    StationForDecision,
+)
 from bot.domain.errors import InvalidInput
+from bot.domain.numbers import parse_whole_number
 from bot.domain.text import N_
 from bot.i18n import Translator
 from bot.services.authz import Action, Actor
-from bot.services.ladder import Decision, Ladder
-from bot.services.render_alerts import DECISION_PREFIX
+from bot.services.bus import Services
+from bot.services.ladder import Decision
 from handlers.telegram import render
 from handlers.telegram.callbacks import CancelCb
+from handlers.telegram.keys import message_key, press_key
 from handlers.telegram.routing import Routes
 
 router = Routes("ladder")
 DECIDE = {"action": Action.DECIDE_REMOVAL}
 
 
-class DecisionCb(CallbackData, prefix=DECISION_PREFIX):
-    """From the monthly digest (bot.services.render_alerts builds it as text)."""
+class DecisionCb(CallbackData, prefix="dc"):
+    """The digest's "decide" actions (intent decide_removal), as outbox_sender packs them."""
 
     station_id: int
     period: str
@@ -54,9 +62,13 @@ DONE = {
 
 @router.callback_query(DecisionCb.filter(), flags=DECIDE)
 async def candidate(
-    query: CallbackQuery, callback_data: DecisionCb, actor: Actor, t: Translator, ladder: Ladder
+    query: CallbackQuery,
+    callback_data: DecisionCb,
+    actor: Actor,
+    t: Translator,
+    services: Services,
 ) -> None:
-    card = await ladder.station(actor, callback_data.station_id)
+    card = await services.run(StationForDecision(callback_data.station_id), actor)
     nonce = secrets.token_hex(4)
     builder = InlineKeyboardBuilder()
     for decision, label in ((Decision.REMOVE, N_("🗑 Remove")), (Decision.KEEP, N_("✅ Keep"))):
@@ -89,16 +101,18 @@ async def ask_reason(
 
 @router.message(StateFilter(LadderForm.reason), F.text, flags=DECIDE)
 async def decided(
-    message: Message, state: FSMContext, actor: Actor, t: Translator, ladder: Ladder
+    message: Message, state: FSMContext, actor: Actor, t: Translator, services: Services
 ) -> None:
     data = await state.get_data()
-    result = await ladder.decide(
+    result = await services.run(
+        DecideRemoval(
+            data["station_id"],
+            data["period"],
+            data["decision"],
+            message.text,
+            request_key=press_key(message.from_user.id, data["nonce"]),
+        ),
         actor,
-        decision=data["decision"],
-        reason=message.text,
-        station_id=data["station_id"],
-        period=data["period"],
-        request_key=f"tg:{message.from_user.id}:{data['nonce']}",
     )
     await state.clear()
     if result.already:
@@ -109,39 +123,44 @@ async def decided(
 
 @router.message(Command("reinstate"), flags=DECIDE)
 async def reinstate(
-    message: Message, command: CommandObject, actor: Actor, t: Translator, ladder: Ladder
+    message: Message, command: CommandObject, actor: Actor, t: Translator, services: Services
 ) -> None:
     parts = (command.args or "").split(maxsplit=1)
     if len(parts) < 2:
         raise InvalidInput(N_("Write it like: /reinstate DEMO-S001 整改完成"))
-    result = await ladder.decide(
-        actor,
-        decision=Decision.REINSTATE,
-        code=parts[0],
-        reason=parts[1],
-        request_key=f"tg:{message.chat.id}:{message.message_id}",
+    result = await services.run(
+        ReinstateStation(parts[0], parts[1], request_key=message_key(message)), actor
     )
     await message.answer(t(DONE[Decision.REINSTATE], code=result.station.code))
 
 
 @router.message(Command("exception"), flags={"action": Action.OPEN_EXCEPTION})
 async def exception(
-    message: Message, command: CommandObject, actor: Actor, t: Translator, ladder: Ladder, settings
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    t: Translator,
+    services: Services,
 ) -> None:
+    usage = N_(
+        "Write it like: /exception DEMO-S001 2026-10 24 补录漏记的代购"
+        " (station, month, hours, reason)."
+    )
     parts = (command.args or "").split(maxsplit=3)
-    if len(parts) < 4 or not parts[2].isdigit():
-        raise InvalidInput(
-            N_(
-                "Write it like: /exception DEMO-S001 2026-10 24 补录漏记的代购"
-                " (station, month, hours, reason)."
-            )
-        )
-    card, expires = await ladder.open_exception(actor, parts[0], parts[1], int(parts[2]), parts[3])
+    if len(parts) < 4:
+        raise InvalidInput(usage)
+    hours = parse_whole_number(parts[2], usage)  # the service checks 1–168
+    card, expires = await services.run(
+        OpenLockException(parts[0], parts[1], hours, parts[3], request_key=message_key(message)),
+        actor,
+    )
+    zone = card.county_timezone
+    until = f"{render.local_time(expires, zone)} {render.zone_name(zone, t)}"
     await message.answer(
         t(
             "{code} may correct {period} until {time}. Recorded.",
             code=card.code,
             period=parts[1],
-            time=render.local_time(expires, settings.timezone),
+            time=until,
         )
     )

@@ -6,11 +6,14 @@ from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.assessment import Verdict
+from bot.domain.commands import ShowMonth
 from bot.i18n import Translator
 from bot.services.authz import Action, Actor
-from bot.services.ledger import LedgerService, MonthView
+from bot.services.bus import Services
+from bot.services.ledger import MonthView
 from handlers.telegram.callbacks import MenuCb
-from handlers.telegram.render import yuan
+from handlers.telegram.render import yuan, zone_name
 from handlers.telegram.routing import Routes
 
 router = Routes("month")
@@ -19,6 +22,7 @@ router = Routes("month")
 def month_text(view: MonthView, t: Translator) -> str:
     m, th, v = view.metrics, view.thresholds, view.verdict
     mark = lambda ok: "✅" if ok else "⏳"  # noqa: E731
+    last_day = f"{view.period}-{view.period.days():02d}"
     lines = [
         t(
             "{station} · {period} · {days} days left",
@@ -49,9 +53,17 @@ def month_text(view: MonthView, t: Translator) -> str:
             waiting=view.waiting,
         ),
         t("Convenience services: {n} ({amount} yuan)", n=m.services, amount=yuan(m.services_fen)),
+        # The month is the county's: an entry at 23:30 on the last day still counts.
+        t(
+            "The month ends {date} at 24:00 {zone}.",
+            date=last_day,
+            zone=zone_name(view.station.county_timezone, t),
+        ),
         "",
     ]
-    if v.passes:
+    if v.verdict is Verdict.GRACE:
+        lines.append(t("The station is in its first months: this month is not judged."))
+    if v.targets_met:
         lines.append(t("This month's targets are met. 👍"))
     else:
         missing = []
@@ -71,14 +83,14 @@ def month_text(view: MonthView, t: Translator) -> str:
 
 
 @router.message(Command("month"), flags={"action": Action.VIEW_LEDGER})
-async def month(message: Message, actor: Actor, t: Translator, ledger: LedgerService) -> None:
-    await message.answer(month_text(await ledger.month(actor), t))
+async def month(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+    await message.answer(month_text(await services.run(ShowMonth(), actor), t))
 
 
 @router.callback_query(MenuCb.filter(F.item == "month"), flags={"action": Action.VIEW_LEDGER})
 async def month_button(
-    query: CallbackQuery, actor: Actor, t: Translator, ledger: LedgerService
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services
 ) -> None:
-    view = await ledger.month(actor)
+    view = await services.run(ShowMonth(), actor)
     await query.answer()
     await query.bot.send_message(query.from_user.id, month_text(view, t))

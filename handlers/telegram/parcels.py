@@ -12,16 +12,20 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.commands import CloseParcel, FindParcels
 from bot.domain.errors import InvalidInput
-from bot.domain.forms import PickupForm, parse_phone, parse_pickup_code
 from bot.domain.ledger import ParcelView
+from bot.domain.one_line import parse_pickup_code
+from bot.domain.phones import parse_phone
 from bot.domain.text import N_
 from bot.i18n import Translator
 from bot.services.authz import Action, Actor
-from bot.services.ledger import LedgerService
+from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, MenuCb, ParcelCb
-from handlers.telegram.render import entry_saved, local_time
+from handlers.telegram.keys import press_key
+from handlers.telegram.render import BEIJING, entry_saved, local_time
 from handlers.telegram.routing import Routes
+from handlers.telegram.stations import station_zone
 
 router = Routes("parcels")
 FLAGS = {"action": Action.RECORD_LEDGER}
@@ -33,16 +37,16 @@ class Pickup(StatesGroup):
     reason = State()
 
 
-def parse_query(text: str) -> PickupForm:
+def parse_query(text: str) -> FindParcels:
     raw = text.strip()
     digits = raw.replace(" ", "")
     if digits.isdigit():
-        return PickupForm(phone_last4=parse_phone(digits).last4)
-    return PickupForm(pickup_code=parse_pickup_code(raw))
+        return FindParcels(phone_last4=parse_phone(digits).last4)
+    return FindParcels(pickup_code=parse_pickup_code(raw))
 
 
-def parcel_line(parcel: ParcelView, t: Translator) -> str:
-    arrived = local_time(parcel.arrived_at, "Asia/Shanghai")
+def parcel_line(parcel: ParcelView, t: Translator, zone: str = BEIJING) -> str:
+    arrived = local_time(parcel.arrived_at, zone)
     last4 = f" *{parcel.phone_last4}" if parcel.phone_last4 else ""
     return (
         f"{parcel.pickup_code} · {parcel.recipient_name}{last4} · {parcel.tracking_no} · {arrived}"
@@ -50,25 +54,35 @@ def parcel_line(parcel: ParcelView, t: Translator) -> str:
 
 
 async def show_matches(
-    bot: Bot, chat_id: int, form: PickupForm, actor: Actor, t: Translator, ledger: LedgerService
+    bot: Bot,
+    chat_id: int,
+    form: FindParcels,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    zone: str | None = None,
 ) -> bool:
-    """List the matching waiting parcels with buttons. False when none match."""
-    parcels = await ledger.find_waiting(actor, code=form.pickup_code, phone_last4=form.phone_last4)
+    """List the matching waiting parcels with buttons. False when none match.
+    Arrival times are shown in the county's `zone`, looked up when not given."""
+    parcels = await services.run(form, actor)
     if not parcels:
         await bot.send_message(
             chat_id, t("No waiting parcel matches. Check the code, or send /cancel.")
         )
         return False
+    zone = zone or await station_zone(services, actor)
     nonce = secrets.token_hex(4)
     if len(parcels) == 1:
         await bot.send_message(
-            chat_id, parcel_line(parcels[0], t), reply_markup=actions(parcels[0].entry_id, nonce, t)
+            chat_id,
+            parcel_line(parcels[0], t, zone),
+            reply_markup=actions(parcels[0].entry_id, nonce, t),
         )
         return True
     builder = InlineKeyboardBuilder()
     for parcel in parcels[:20]:
         builder.button(
-            text=parcel_line(parcel, t)[:60],
+            text=parcel_line(parcel, t, zone)[:60],
             callback_data=ParcelCb(entry_id=parcel.entry_id, action="show", nonce=nonce),
         )
     builder.adjust(1)
@@ -112,13 +126,13 @@ async def pickup_query(
     bot: Bot,
     actor: Actor,
     t: Translator,
-    ledger: LedgerService,
+    services: Services,
 ) -> None:
     try:
         form = parse_query(message.text)
     except InvalidInput:
         raise InvalidInput(ASK) from None
-    if await show_matches(bot, message.chat.id, form, actor, t, ledger):
+    if await show_matches(bot, message.chat.id, form, actor, t, services):
         await state.clear()
 
 
@@ -138,15 +152,18 @@ async def picked_up(
     callback_data: ParcelCb,
     actor: Actor,
     t: Translator,
-    ledger: LedgerService,
+    services: Services,
 ) -> None:
-    recorded = await ledger.close_parcel(
+    recorded = await services.run(
+        CloseParcel(
+            callback_data.entry_id,
+            request_key=press_key(query.from_user.id, callback_data.nonce, callback_data.entry_id),
+        ),
         actor,
-        callback_data.entry_id,
-        request_key=f"tg:{query.from_user.id}:{callback_data.nonce}:{callback_data.entry_id}",
     )
     await query.answer()
-    await query.bot.send_message(query.from_user.id, entry_saved(recorded, t))
+    zone = await station_zone(services, actor)
+    await query.bot.send_message(query.from_user.id, entry_saved(recorded, t, zone))
 
 
 @router.callback_query(ParcelCb.filter(F.action == "ret"), flags=FLAGS)
@@ -163,15 +180,21 @@ async def ask_reason(
 
 @router.message(StateFilter(Pickup.reason), F.text, flags=FLAGS)
 async def returned(
-    message: Message, state: FSMContext, actor: Actor, t: Translator, ledger: LedgerService
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    t: Translator,
+    services: Services,
 ) -> None:
     data = await state.get_data()
-    recorded = await ledger.close_parcel(
+    recorded = await services.run(
+        CloseParcel(
+            data["entry_id"],
+            returned=True,
+            reason=message.text,
+            request_key=press_key(message.from_user.id, data["nonce"], data["entry_id"], "ret"),
+        ),
         actor,
-        data["entry_id"],
-        returned=True,
-        reason=message.text,
-        request_key=f"tg:{message.from_user.id}:{data['nonce']}:{data['entry_id']}:ret",
     )
     await state.clear()
-    await message.answer(entry_saved(recorded, t))
+    await message.answer(entry_saved(recorded, t, await station_zone(services, actor)))

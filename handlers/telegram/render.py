@@ -6,15 +6,35 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.carriers import Carrier
 from bot.domain.network import STATUS_LABELS, TIER_LABELS, StationCard
 from bot.domain.roles import ROLE_LABELS
+from bot.domain.zones import zone_words
 from bot.i18n import Translator
 from bot.services.authz import Actor
 from bot.services.network import StationPage
 
+# Where a caller does not know the county yet; every screen of a station passes its
+# county's own zone.
+BEIJING = "Asia/Shanghai"
+
 
 def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def zone_name(timezone: str, t: Translator) -> str:
+    """The zone in the reader's words: 北京时间, 乌鲁木齐时间, Beijing time …"""
+    return t(zone_words(timezone))
+
+
+def carrier_name(code: str, t: Translator) -> str:
+    """A stored carrier code (`YTO`) as the reader names the carrier (圆通速递)."""
+    try:
+        carrier = Carrier(code)
+    except ValueError:
+        return code  # a code from an older release: still better than nothing
+    return carrier.name_zh if t.language == "zh" else carrier.name_en
 
 
 def station_card(card: StationCard, t: Translator) -> str:
@@ -28,6 +48,7 @@ def station_card(card: StationCard, t: Translator) -> str:
         ),
         t("Tier: {tier}", tier=TIER_LABELS[card.tier]),
         t("Status: {status}", status=STATUS_LABELS[card.status]),
+        t("Time zone: {zone}", zone=zone_name(card.county_timezone, t)),
     ]
     if card.opened_on:
         lines.append(t("Opened: {date}", date=card.opened_on.isoformat()))
@@ -65,7 +86,7 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole:,}" + (f".{cents:02d}" if cents else "")
 
 
-def entry_line(entry, t: Translator, timezone: str = "Asia/Shanghai") -> str:
+def entry_line(entry, t: Translator, timezone: str = BEIJING) -> str:
     """One ledger entry as a line: '#12 11-24 10:05 proxy purchase 洗衣机 1,299 yuan'."""
     from bot.domain.ledger import KIND_LABELS
 
@@ -79,6 +100,7 @@ def entry_line(entry, t: Translator, timezone: str = "Asia/Shanghai") -> str:
     for detail in (
         entry.pickup_code,
         entry.tracking_no,
+        entry.carrier and carrier_name(entry.carrier, t),
         entry.product,
         entry.item,
         entry.recipient_name,
@@ -96,13 +118,13 @@ def entry_line(entry, t: Translator, timezone: str = "Asia/Shanghai") -> str:
     return " ".join(parts)
 
 
-def entry_saved(recorded, t: Translator) -> str:
+def entry_saved(recorded, t: Translator, timezone: str = BEIJING) -> str:
     """The answer after a ledger write; a retry says so instead of pretending it is new."""
     from bot.domain.ledger import EntryKind
 
     entry = recorded.entry
     head = t("Already recorded:") if recorded.replay else t("✅ Saved:")
-    text = f"{head} {entry_line(entry, t)}"
+    text = f"{head} {entry_line(entry, t, timezone)}"
     if entry.kind is EntryKind.PARCEL_IN and entry.pickup_code:
         text += "\n" + t("Pickup code {code} — write it on the parcel.", code=entry.pickup_code)
     return text

@@ -24,6 +24,9 @@ class Routes:
     def callback_query(self, *filters: Any, **kwargs: Any):
         return self._record("callback_query", filters, kwargs)
 
+    def edited_message(self, *filters: Any, **kwargs: Any):
+        return self._record("edited_message", filters, kwargs)
+
     def _record(self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]):
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             self._handlers.append((observer, handler, filters, kwargs))

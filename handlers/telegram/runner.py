@@ -19,7 +19,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from bot.bootstrap import App
 from handlers.telegram import build_dispatcher
 from handlers.telegram.commands import register_default_commands
-from handlers.telegram.notifier import TelegramNotifier
 from handlers.telegram.outbox_sender import start_outbox_worker
 from jobs.scheduler import start_scheduler
 
@@ -64,7 +63,7 @@ async def serve_polling(
 
         dp.startup.register(_ready)
     async with AsyncExitStack() as stack:
-        scheduler = start_scheduler(app, TelegramNotifier(bot))
+        scheduler = start_scheduler(app)
         stack.callback(scheduler.shutdown, wait=False)
         outbox = start_outbox_worker(app, bot)
         stack.push_async_callback(outbox.stop)
@@ -122,7 +121,7 @@ async def serve_webhook(app: App, bot: Bot) -> None:
         secret_token=secret,
         drop_pending_updates=False,
     )
-    scheduler = start_scheduler(app, TelegramNotifier(bot))
+    scheduler = start_scheduler(app)
     outbox = start_outbox_worker(app, bot)
     dp.shutdown.register(outbox.stop)  # before the session closes at the app's shutdown
     runner = web.AppRunner(webhook_app(dp, bot, secret))

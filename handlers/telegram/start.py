@@ -7,17 +7,16 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.domain.clock import Clock
+from bot.domain.commands import RedeemInvite
 from bot.domain.invites import looks_like_invite
 from bot.domain.roles import ROLE_LABELS
 from bot.i18n import Translator
 from bot.services.authz import Actor
-from bot.services.invites import redeem_invite
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.bus import Services
 from handlers.telegram.basics import menu_text
 from handlers.telegram.commands import register_chat_commands
 from handlers.telegram.keyboards import main_menu
-from handlers.telegram.middlewares.actor import CHANNEL
+from handlers.telegram.keys import message_key
 from handlers.telegram.routing import Routes
 
 router = Routes("start")
@@ -31,8 +30,7 @@ async def start_with_payload(
     bot: Bot,
     actor: Actor,
     t: Translator,
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
+    services: Services,
 ) -> None:
     payload = command.args or ""
     if not looks_like_invite(payload):
@@ -41,15 +39,15 @@ async def start_with_payload(
         await message.answer(t("This link is not recognised. Ask county staff for a new QR code."))
         return
     user = message.from_user
-    redeemed = await redeem_invite(
-        uow_factory,
-        clock,
-        channel=CHANNEL,
-        external_id=str(user.id),
-        chat_id=str(message.chat.id),
-        display_name=user.full_name,
-        language=t.language,
-        token=payload,
+    redeemed = await services.run(
+        RedeemInvite(
+            payload,
+            user.full_name,
+            language=t.language,
+            chat_id=str(message.chat.id),
+            request_key=message_key(message),
+        ),
+        actor,
     )
     await state.clear()
     new_actor = redeemed.actor

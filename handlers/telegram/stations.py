@@ -6,10 +6,10 @@ from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.commands import ListStations, ShowStation
 from bot.i18n import Translator
-from bot.services import network
 from bot.services.authz import Action, Actor
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.bus import Services
 from handlers.telegram import render
 from handlers.telegram.callbacks import MenuCb, StationsPageCb
 from handlers.telegram.keyboards import stations_pager
@@ -18,32 +18,37 @@ from handlers.telegram.routing import Routes
 router = Routes("stations")
 
 
+async def station_zone(services: Services, actor: Actor) -> str:
+    """The time zone of the keeper's county, in which the station's entry times are shown.
+
+    Ledger results do not carry it yet, so screens listing entries ask for the card.
+    """
+    card = await services.run(ShowStation(), actor)
+    return card.county_timezone
+
+
 @router.message(Command("station"), flags={"action": Action.VIEW_STATION})
 async def station(
     message: Message,
     command: CommandObject,
     actor: Actor,
     t: Translator,
-    uow_factory: UnitOfWorkFactory,
+    services: Services,
 ) -> None:
-    card = await network.station_card(uow_factory, actor, (command.args or "").strip() or None)
+    card = await services.run(ShowStation((command.args or "").strip() or None), actor)
     await message.answer(render.station_card(card, t))
 
 
 @router.callback_query(MenuCb.filter(F.item == "station"), flags={"action": Action.VIEW_STATION})
-async def my_station(
-    query: CallbackQuery, actor: Actor, t: Translator, uow_factory: UnitOfWorkFactory
-) -> None:
-    card = await network.station_card(uow_factory, actor)
+async def my_station(query: CallbackQuery, actor: Actor, t: Translator, services: Services) -> None:
+    card = await services.run(ShowStation(), actor)
     await query.answer()
     await query.bot.send_message(query.from_user.id, render.station_card(card, t))
 
 
 @router.message(Command("stations"), flags={"action": Action.LIST_STATIONS})
-async def stations(
-    message: Message, actor: Actor, t: Translator, uow_factory: UnitOfWorkFactory
-) -> None:
-    page = await network.list_stations(uow_factory, actor, 0)
+async def stations(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+    page = await services.run(ListStations(0), actor)
     await message.answer(
         render.station_page(page, t), reply_markup=stations_pager(page.page, page.pages, t)
     )
@@ -55,11 +60,11 @@ async def stations_page(
     query: CallbackQuery,
     actor: Actor,
     t: Translator,
-    uow_factory: UnitOfWorkFactory,
+    services: Services,
     callback_data: MenuCb | StationsPageCb,
 ) -> None:
     number = callback_data.page if isinstance(callback_data, StationsPageCb) else 0
-    page = await network.list_stations(uow_factory, actor, number)
+    page = await services.run(ListStations(number), actor)
     await query.answer()
     await query.bot.send_message(
         query.from_user.id,

@@ -1,5 +1,11 @@
-"""The alert outbox: enqueueing (inside the caller's transaction), and the delivery
+"""The notice outbox: enqueueing (inside the caller's transaction), and the delivery
 worker's side: claiming due rows under a lease, marking them, mutes and chat states.
+
+A row is a notice (kind, params, actions) to a person or to one chat. A person's notice
+is resolved when it is claimed: to their address on the claiming worker's channel (their
+newest identity there) and their language as it is then. A person reached on several
+channels gets it from whichever channel's worker claims it first. A person with no
+address on any channel is marked `undeliverable`, not left pending forever.
 
 The worker calls its methods inside short write transactions (`storage.engine.
 write_transaction`), never across a network call: claim and commit, send, then mark.
@@ -19,63 +25,111 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, case, delete, exists, func, select, update
 
-from bot.domain.alerts import Alert
+from bot.domain.notices import Intent, Notice, NoticeAction, NoticeKind
+from bot.domain.text import Text
 from storage.repositories.base import Repo
-from storage.schema import alert_mutes, chat_states, outbox
+from storage.schema import alert_mutes, chat_states, identities, outbox, people
 
 PENDING, SENT, FAILED, BLOCKED, MUTED = "pending", "sent", "failed", "blocked", "muted"
-STATUSES = (PENDING, SENT, FAILED, BLOCKED, MUTED)
+UNDELIVERABLE = "undeliverable"
+STATUSES = (PENDING, SENT, FAILED, BLOCKED, MUTED, UNDELIVERABLE)
+NO_ADDRESS = "no address on any channel"
 
 
 @dataclass(frozen=True)
-class ClaimedAlert:
-    """An outbox row a worker holds until `lease` (its `claimed_until`)."""
+class ClaimedNotice:
+    """An outbox row a worker holds until `lease` (its `claimed_until`), with the address
+    and language it resolved to at claim time."""
 
     id: int
     dedup_key: str
-    category: str
-    channel: str
-    chat_id: str
+    kind: NoticeKind
+    category: str | None
     person_id: int | None
-    text: str
-    buttons: list[list[dict[str, Any]]] | None
+    chat_id: str
+    language: str | None
+    params: dict[str, Any]
+    actions: tuple[NoticeAction, ...]
     attempts: int
     lease: datetime
 
 
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dump_actions(actions: tuple[NoticeAction, ...]) -> str | None:
+    if not actions:
+        return None
+    return _dump(
+        [
+            {
+                "label": {"msgid": a.label.msgid, "params": a.label.params},
+                "intent": a.intent.value,
+                "args": dict(a.args),
+            }
+            for a in actions
+        ]
+    )
+
+
+def load_actions(stored: str | None) -> tuple[NoticeAction, ...]:
+    if not stored:
+        return ()
+    return tuple(
+        NoticeAction(
+            Text(a["label"]["msgid"], a["label"]["params"]), Intent(a["intent"]), a["args"]
+        )
+        for a in json.loads(stored)
+    )
+
+
+def _reachable(channel: str | None = None):
+    """The row's person has an address (on `channel`, or on any channel)."""
+    conditions = [identities.c.person_id == outbox.c.person_id, identities.c.chat_id.is_not(None)]
+    if channel is not None:
+        conditions.append(identities.c.channel == channel)
+    return exists().where(*conditions)
+
+
 class SqlOutboxRepo(Repo):
-    async def enqueue(self, alerts: list[Alert], now: datetime) -> int:
-        """Write alerts as pending (or `muted` when the person muted the category);
-        an alert whose dedup_key exists is skipped. Returns how many were new."""
-        if not alerts:
+    async def enqueue(self, notices: list[Notice], now: datetime) -> int:
+        """Write notices as pending (or `muted` when the person muted the category);
+        a notice whose dedup_key exists is skipped. Returns how many were new."""
+        if not notices:
             return 0
-        people = {a.person_id for a in alerts if a.person_id is not None}
+        people_ids = {n.person_id for n in notices if n.person_id is not None}
         muted: set[tuple[int, str]] = set()
-        if people:
-            rows = await self.conn.execute(
+        if people_ids:
+            found = await self.conn.execute(
                 select(alert_mutes.c.person_id, alert_mutes.c.category).where(
-                    alert_mutes.c.person_id.in_(people)
+                    alert_mutes.c.person_id.in_(people_ids)
                 )
             )
-            muted = {(person, category) for person, category in rows.all()}
-        rows = [
-            {
-                "dedup_key": a.dedup_key,
-                "category": a.category.value,
-                "channel": a.channel,
-                "chat_id": a.chat_id,
-                "person_id": a.person_id,
-                "text": a.text,
-                "buttons": json.dumps(a.buttons, ensure_ascii=False) if a.buttons else None,
-                "status": "muted" if (a.person_id, a.category.value) in muted else "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for a in alerts
-        ]
+            muted = {(person, category) for person, category in found.all()}
+        rows = []
+        for n in notices:
+            category = n.category.value if n.category is not None else None
+            address = n.address
+            rows.append(
+                {
+                    "dedup_key": n.dedup_key,
+                    "kind": n.kind.value,
+                    "category": category,
+                    "person_id": n.person_id,
+                    "channel": address.channel if address else None,
+                    "chat_id": address.chat_id if address else None,
+                    "language": address.language if address else None,
+                    "params": _dump(dict(n.params)),
+                    "actions": dump_actions(n.actions),
+                    "status": MUTED if (n.person_id, category) in muted else PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            )
         # One statement, many parameter sets (SQLAlchemy batches them): building a
         # VALUES list of thousands of rows per chunk cost more than the insert itself.
         # RETURNING counts the rows really inserted; rowcount is -1 for batches.
@@ -85,33 +139,43 @@ class SqlOutboxRepo(Repo):
             .returning(outbox.c.id),
             rows,
         )
-        new = len(result.all())
-        return new
+        return len(result.all())
 
     # --- the delivery worker --------------------------------------------------------
 
     async def claim(
         self, channel: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[ClaimedAlert]:
-        """Lease up to `limit` due pending rows of the channel, oldest due first.
+    ) -> list[ClaimedNotice]:
+        """Lease up to `limit` due pending rows this channel can deliver, oldest due first:
+        its chats' notices, and notices to people with an address on it.
 
         On the way, rows whose recipient has since muted the category become `muted`
-        (never sent), and rows addressed to a chat that moved (a group upgraded to a
-        supergroup) are readdressed to where it went."""
+        (never sent), rows addressed to a chat that moved (a group upgraded to a
+        supergroup) are readdressed to where it went, and, once nothing more is due here,
+        notices to people with no address on any channel become `undeliverable`."""
+        ready = (
+            (outbox.c.status == PENDING)
+            & (outbox.c.next_attempt_at <= now)
+            & ((outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
+        )
         due = (
             select(outbox.c.id)
             .where(
-                outbox.c.channel == channel,
-                outbox.c.status == PENDING,
-                outbox.c.next_attempt_at <= now,
-                (outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now),
+                ready,
+                (outbox.c.channel == channel) | (outbox.c.channel.is_(None) & _reachable(channel)),
             )
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
         )
         if self.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            due = due.with_for_update(of=outbox, skip_locked=True)
         ids = list((await self.conn.execute(due)).scalars())
+        if len(ids) < limit:
+            await self.conn.execute(
+                update(outbox)
+                .where(ready, outbox.c.channel.is_(None), ~_reachable())
+                .values(status=UNDELIVERABLE, last_error=NO_ADDRESS)
+            )
         if not ids:
             return []
         muted = list(
@@ -135,42 +199,75 @@ class SqlOutboxRepo(Repo):
             if not ids:
                 return []
         await self._follow_migrations(channel, ids)
-        await self.conn.execute(
-            update(outbox).where(outbox.c.id.in_(ids)).values(claimed_until=lease_until)
-        )
-        rows = await self.conn.execute(
-            select(
-                outbox.c.id,
-                outbox.c.dedup_key,
-                outbox.c.category,
-                outbox.c.channel,
-                outbox.c.chat_id,
-                outbox.c.person_id,
-                outbox.c.text,
-                outbox.c.buttons,
-                outbox.c.attempts,
+        # A person's address as it is now (their newest identity on this channel); the
+        # row remembers it, so a sent row says where it went.
+        address = (
+            select(identities.c.chat_id)
+            .where(
+                identities.c.person_id == outbox.c.person_id,
+                identities.c.channel == channel,
+                identities.c.chat_id.is_not(None),
             )
-            .where(outbox.c.id.in_(ids))
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .order_by(identities.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
         )
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids))
+            .values(
+                claimed_until=lease_until,
+                chat_id=case((outbox.c.channel.is_(None), address), else_=outbox.c.chat_id),
+            )
+        )
+        rows = (
+            await self.conn.execute(
+                select(
+                    outbox.c.id,
+                    outbox.c.dedup_key,
+                    outbox.c.kind,
+                    outbox.c.category,
+                    outbox.c.person_id,
+                    outbox.c.chat_id,
+                    func.coalesce(people.c.language, outbox.c.language).label("language"),
+                    outbox.c.params,
+                    outbox.c.actions,
+                    outbox.c.attempts,
+                )
+                .select_from(outbox.outerjoin(people, people.c.id == outbox.c.person_id))
+                .where(outbox.c.id.in_(ids))
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            )
+        ).all()
+        lost = [r.id for r in rows if r.chat_id is None]  # the address went since the SELECT
+        if lost:
+            await self.conn.execute(
+                update(outbox).where(outbox.c.id.in_(lost)).values(claimed_until=None)
+            )
         return [
-            ClaimedAlert(
+            ClaimedNotice(
                 id=r.id,
                 dedup_key=r.dedup_key,
+                kind=NoticeKind(r.kind),
                 category=r.category,
-                channel=r.channel,
-                chat_id=r.chat_id,
                 person_id=r.person_id,
-                text=r.text,
-                buttons=json.loads(r.buttons) if r.buttons else None,
+                chat_id=r.chat_id,
+                language=r.language,
+                params=json.loads(r.params),
+                actions=load_actions(r.actions),
                 attempts=r.attempts,
                 lease=lease_until,
             )
             for r in rows
+            if r.chat_id is not None
         ]
 
     async def _follow_migrations(self, channel: str, ids: list[int]) -> None:
-        chats = select(outbox.c.chat_id).where(outbox.c.id.in_(ids)).scalar_subquery()
+        chats = (
+            select(outbox.c.chat_id)
+            .where(outbox.c.id.in_(ids), outbox.c.channel == channel)
+            .scalar_subquery()
+        )
         moves = (
             await self.conn.execute(
                 select(chat_states.c.chat_id, chat_states.c.migrated_to).where(
@@ -183,7 +280,7 @@ class SqlOutboxRepo(Repo):
         for old, new in moves:
             await self.conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(ids), outbox.c.chat_id == old)
+                .where(outbox.c.id.in_(ids), outbox.c.channel == channel, outbox.c.chat_id == old)
                 .values(chat_id=new)
             )
 
@@ -336,7 +433,8 @@ class SqlOutboxRepo(Repo):
         )
 
     async def counts(self, channel: str | None = None) -> dict[str, int]:
-        """Rows by status (every status present, zero when none)."""
+        """Rows by status (every status present, zero when none); with `channel`, only the
+        rows addressed to that channel's chats."""
         query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
         if channel is not None:
             query = query.where(outbox.c.channel == channel)

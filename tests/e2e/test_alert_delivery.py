@@ -1,5 +1,6 @@
-"""Alert delivery end to end: the outbox worker and the Telegram sender (aiogram over real
-HTTP) against the Bot API double with flood control enforced and faults injected.
+"""Notice delivery end to end: the outbox worker and the Telegram sender (aiogram over real
+HTTP) against the Bot API double with flood control enforced and faults injected. Notices
+are rendered at send time; their actions arrive as the ladder's callback data.
 
 What is scaled to keep the run short: the double's overall limit (and the worker's) is
 300 messages/s instead of 30; the per-chat limit (1/s) and the per-group limit (20/min)
@@ -20,16 +21,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.alerts import Alert, AlertCategory
+from bot.domain.notices import Address, Intent, Notice, NoticeAction, NoticeKind
+from bot.domain.text import N_, Text
+from bot.services.notice_texts import render
 from devtools.harness import DEMO_TOKEN
 from devtools.telegram_double.flood import FakeGroup, FloodFakeTelegram
-from handlers.telegram.outbox_sender import TelegramSender
+from handlers.telegram.outbox_sender import TelegramSender, message_text
 from handlers.telegram.runner import make_bot
 from jobs.outbox_worker import Limits, OutboxWorker, Tuning
 from storage.engine import create_engine, write_transaction
 from storage.migrate import upgrade
 from storage.repositories.outbox import SqlOutboxRepo
-from storage.schema import outbox
+from storage.schema import identities, outbox, people
 
 SCALED = Limits(per_second=300, per_chat_per_second=1, per_group_per_minute=20)
 FAST = Tuning(
@@ -72,31 +75,48 @@ async def world(tmp_path) -> AsyncIterator[World]:
     await engine.dispose()
 
 
-def make_alerts(world: World, count: int, chats: int, groups: bool = True) -> list[Alert]:
-    """`count` alerts round robin over the first `chats` chats: groups first (20 a minute
+def decide(n: int) -> NoticeAction:
+    return NoticeAction(
+        Text(N_("Decide: {code}"), {"code": f"S{n}"}),
+        Intent.DECIDE_REMOVAL,
+        {"station_id": n, "period": "2026-10"},
+    )
+
+
+def idle_notice(n: int, chat: str, language: str = "en") -> Notice:
+    """Notice `n` to a chat: unique words once rendered, every tenth with an action."""
+    return Notice(
+        dedup_key=f"e2e:{n}",
+        kind=NoticeKind.IDLE,
+        params={"station": f"station {n:05d}", "days": 3},
+        address=Address("telegram", chat, language),
+        actions=(decide(n),) if n % 10 == 0 else (),
+    )
+
+
+def text_of(notice: Notice) -> str:
+    """What the chat should read: rendered in the address's language, the command hint."""
+    language = notice.address.language if notice.address else "zh"
+    return message_text(render(notice.kind, notice.params, notice.actions, language or "zh"))
+
+
+def make_alerts(world: World, count: int, chats: int, groups: bool = True) -> list[Notice]:
+    """`count` notices round robin over the first `chats` chats: groups first (20 a minute
     is slow), then people, the first of whom blocked the bot."""
     targets = ([g.id for g in world.groups] if groups else []) + [u.id for u in world.users]
-    return [
-        Alert(
-            dedup_key=f"e2e:{n}",
-            category=AlertCategory.IDLE,
-            chat_id=str(targets[n % chats]),
-            text=f"alert {n:05d}",
-            buttons=[[{"text": "Open", "callback_data": f"open:{n}"}]] if n % 10 == 0 else None,
-        )
-        for n in range(count)
-    ]
+    return [idle_notice(n, str(targets[n % chats])) for n in range(count)]
 
 
-async def enqueue(engine, alerts: list[Alert]) -> None:
+async def enqueue(engine, alerts: list[Notice]) -> None:
     async with write_transaction(engine) as conn:
         await SqlOutboxRepo(conn).enqueue(alerts, datetime.now(UTC))
 
 
 async def statuses(engine) -> dict[str, tuple[str, str]]:
+    """By dedup key: (status, the chat it is addressed to)."""
     async with engine.connect() as conn:
-        rows = await conn.execute(select(outbox.c.text, outbox.c.status, outbox.c.chat_id))
-        return {text: (status, chat) for text, status, chat in rows}
+        rows = await conn.execute(select(outbox.c.dedup_key, outbox.c.status, outbox.c.chat_id))
+        return {key: (status, chat) for key, status, chat in rows}
 
 
 def received(fake: FloodFakeTelegram) -> Counter:
@@ -114,9 +134,9 @@ async def inject_faults(fake: FloodFakeTelegram, every: int, rounds: int) -> Non
             fake.fail_next("sendMessage", times=1 + n % 3 // 2, error_code=502)
 
 
-def deliverable(world: World, alerts: list[Alert]) -> set[str]:
+def deliverable(world: World, alerts: list[Notice]) -> set[str]:
     blocked = str(world.users[0].id)
-    return {a.text for a in alerts if a.chat_id != blocked}
+    return {text_of(a) for a in alerts if a.address.chat_id != blocked}
 
 
 async def wait_delivered(world: World, texts: set[str], timeout: float) -> None:  # noqa: ASYNC109
@@ -128,7 +148,7 @@ async def test_two_thousand_alerts_arrive_once_within_the_limits(world: World):
     alerts = make_alerts(world, 2000, chats=300)
     await enqueue(world.engine, alerts)
     expected = deliverable(world, alerts)
-    nowhere = Alert("e2e:nowhere", AlertCategory.IDLE, "424242", "to a chat that does not exist")
+    nowhere = idle_notice(99_999, "424242")  # a chat that does not exist
     await enqueue(world.engine, [nowhere])
     faults = asyncio.create_task(inject_faults(fake, every=150, rounds=12))
     worker = OutboxWorker(world.engine, world.sender, limits=SCALED, tuning=FAST)
@@ -147,15 +167,20 @@ async def test_two_thousand_alerts_arrive_once_within_the_limits(world: World):
     assert worker.stats.rate_limited >= 6 and worker.stats.retried >= 6, worker.stats
     # The migrated group's alerts went to the supergroup; the blocked chat got nothing.
     old, new = world.groups[0], world.supergroup
-    to_group = {a.text for a in alerts if a.chat_id == str(old.id)}
+    to_group = {text_of(a) for a in alerts if a.address.chat_id == str(old.id)}
     assert len(to_group) >= 6
     assert {m.text for m in fake.messages_to(new.id)} == to_group
     assert fake.messages_to(old.id) == [] and fake.messages_to(world.users[0].id) == []
 
-    # Buttons went along.
-    with_buttons = [m for m in fake.sent if m.text.endswith("0") and m.buttons]
-    assert len(with_buttons) == sum(1 for a in alerts if a.buttons and a.text in expected)
-    assert all(m.buttons[0].callback_data == f"open:{int(m.text[6:])}" for m in with_buttons)
+    # Actions went along, as the ladder's callback data.
+    with_buttons = [m for m in fake.sent if m.buttons]
+    assert len(with_buttons) == sum(1 for a in alerts if a.actions and text_of(a) in expected)
+    for m in with_buttons:
+        n = int(m.text.split("station ")[1][:5])
+        assert (m.buttons[0].text, m.buttons[0].callback_data) == (
+            f"Decide: S{n}",
+            f"dc:{n}:2026-10",
+        )
 
     stored = await statuses(world.engine)
     assert Counter(status for status, _ in stored.values()) == {
@@ -163,8 +188,9 @@ async def test_two_thousand_alerts_arrive_once_within_the_limits(world: World):
         "blocked": len(alerts) - len(expected),
         "failed": 1,  # 400 chat not found: refused for good, not retried
     }
-    assert stored[nowhere.text][0] == "failed"
-    assert {chat for text, (_, chat) in stored.items() if text in to_group} == {str(new.id)}
+    assert stored[nowhere.dedup_key][0] == "failed"
+    group_keys = {a.dedup_key for a in alerts if a.address.chat_id == str(old.id)}
+    assert {stored[key][1] for key in group_keys} == {str(new.id)}
     async with world.engine.connect() as conn:
         repo = SqlOutboxRepo(conn)
         assert (await repo.chat_state("telegram", str(old.id)))["migrated_to"] == str(new.id)
@@ -204,8 +230,8 @@ class CrashAfter:
         self.sender, self.n, self.count = sender, n, 0
         self.task: asyncio.Task | None = None
 
-    async def send(self, chat_id, text, buttons) -> None:
-        await self.sender.send(chat_id, text, buttons)
+    async def send(self, chat_id, notice) -> None:
+        await self.sender.send(chat_id, notice)
         self.count += 1
         if self.count == self.n and self.task is not None:
             self.task.cancel()
@@ -230,7 +256,8 @@ async def test_after_a_crash_only_the_crash_window_repeats(world: World):
     before = received(fake)
     assert sum(before.values()) == 250
     stored = await statuses(world.engine)
-    window = {t for t in before if stored[t][0] == "pending"}  # sent, mark not committed
+    key_of = {text_of(a): a.dedup_key for a in alerts}
+    window = {t for t in before if stored[key_of[t]][0] == "pending"}  # sent, not marked
     assert 1 <= len(window) <= 20, window
 
     second = OutboxWorker(world.engine, world.sender, limits=SCALED, tuning=short)
@@ -249,12 +276,29 @@ async def test_after_a_crash_only_the_crash_window_repeats(world: World):
 
 
 async def test_the_running_bot_delivers_alerts(live):
-    """handlers.telegram.runner starts the worker beside polling: an alert written by any use case
-    reaches the chat without anything else to start."""
+    """handlers.telegram.runner starts the worker beside polling: a notice written by any
+    use case reaches the person's chat, in their language as it is when sent."""
     user = live.fake.create_user("Li", language_code="en")
+    now = live.app.clock.now()
+    async with write_transaction(live.app.engine) as conn:
+        person = (
+            await conn.execute(
+                people.insert().values(display_name="Li", language="en", created_at=now)
+            )
+        ).inserted_primary_key[0]
+        await conn.execute(
+            identities.insert().values(
+                person_id=person,
+                channel="telegram",
+                external_id=str(user.id),
+                chat_id=str(user.id),
+                created_at=now,
+            )
+        )
     async with live.app.uow(write=True) as uow:
-        alert = Alert("wired:1", AlertCategory.IDLE, str(user.id), "hello from the outbox")
-        await uow.outbox.enqueue([alert], live.app.clock.now())
+        notice = Notice("wired:1", NoticeKind.IDLE, {"station": "Li's shop", "days": 4}, person)
+        await uow.outbox.enqueue([notice], live.app.clock.now())
         await uow.commit()
     message = await live.fake.wait_for_message(user.id, timeout=10)
-    assert message.text == "hello from the outbox"
+    assert message.text.startswith("Nothing has been logged at Li's shop for 4 days.")
+    assert message.text.endswith("\n/menu")

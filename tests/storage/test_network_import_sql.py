@@ -1,4 +1,5 @@
-"""The network import against real databases (SQLite and PostgreSQL via `uow_factory`)."""
+"""The network import against the stores of every backend (SQLite, PostgreSQL and memory
+via `uow_factory`); the CLI against SQLite."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from adapters.tabular import read_table
 from bot.config import Settings
 from bot.services.network_import import (
@@ -23,9 +22,8 @@ from bot.services.network_import import (
     import_network,
 )
 from storage.engine import create_engine
-from storage.repositories.network_import import SqlNetworkImportStores
-from storage.schema import counties, stations, townships, villages
 from storage.uow import SqlUnitOfWorkFactory
+from tests.support.backends import count, network_import_stores, table_rows, update_rows
 
 ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "bot" / "samples"
@@ -40,7 +38,7 @@ def sample(name: str) -> list[RawRow]:
 
 async def run(uow_factory, clock, rows, **kwargs) -> ImportReport:
     return await import_network(
-        SqlNetworkImportStores(uow_factory), clock, rows, default_timezone=TZ, **kwargs
+        network_import_stores(uow_factory), clock, rows, default_timezone=TZ, **kwargs
     )
 
 
@@ -50,13 +48,9 @@ def counted(report: ImportReport) -> dict[str, tuple[int, int, int]]:
 
 
 async def table_sizes(uow_factory) -> tuple[int, ...]:
-    async with uow_factory() as uow:
-        return tuple(
-            [
-                (await uow.connection.execute(select(func.count()).select_from(t))).scalar_one()
-                for t in (counties, townships, villages, stations)
-            ]
-        )
+    return tuple(
+        [await count(uow_factory, t) for t in ("counties", "townships", "villages", "stations")]
+    )
 
 
 async def test_sample_csv_creates_the_demo_county(uow_factory, clock):
@@ -72,16 +66,14 @@ async def test_sample_csv_creates_the_demo_county(uow_factory, clock):
         county = await uow.network.county_by_code("DEMO")
         card = await uow.network.station_by_code("DEMO-S001")
         s003 = await uow.network.station_by_code("DEMO-S003")
-        stamp = (
-            await uow.connection.execute(select(stations.c.created_at, stations.c.updated_at))
-        ).first()
+    stamp = (await table_rows(uow_factory, "stations"))[0]
     assert (county.name, county.timezone) == ("示范县", TZ)
     assert card.tier == "demonstration" and card.status == "active"
     assert (card.latitude, card.longitude) == ("27.812345", "115.401234")
     assert card.opened_on == date(2023, 5, 18)
     assert (card.village_name, card.township_name) == ("青山村", "青山镇")
     assert s003.latitude is None and s003.status == "active"  # blank status → active
-    assert stamp.created_at == stamp.updated_at == clock.now()
+    assert stamp["created_at"] == stamp["updated_at"] == clock.now()
 
 
 async def test_the_xlsx_sample_is_the_same_network_and_reimport_changes_nothing(uow_factory, clock):
@@ -97,8 +89,7 @@ async def test_the_xlsx_sample_is_the_same_network_and_reimport_changes_nothing(
             "stations": (0, 0, 8),
         }
         assert not report.written
-    async with uow_factory() as uow:
-        newest = (await uow.connection.execute(select(func.max(stations.c.updated_at)))).scalar()
+    newest = max(row["updated_at"] for row in await table_rows(uow_factory, "stations"))
     assert newest == first_import
 
 
@@ -110,12 +101,9 @@ async def test_renaming_one_station_is_one_update(uow_factory, clock):
     report = await run(uow_factory, clock, rows)
     assert counted(report)["stations"] == (0, 1, 7)
     assert counted(report)["villages"] == (0, 0, 8)
-    async with uow_factory() as uow:
-        row = (
-            await uow.connection.execute(select(stations).where(stations.c.code == "DEMO-S005"))
-        ).one()
-    assert row.name == "柳塘村益农信息社"
-    assert row.updated_at == clock.now() and row.created_at < row.updated_at
+    [row] = await table_rows(uow_factory, "stations", code="DEMO-S005")
+    assert row["name"] == "柳塘村益农信息社"
+    assert row["updated_at"] == clock.now() and row["created_at"] < row["updated_at"]
 
 
 async def test_bad_rows_report_three_errors_and_write_nothing(uow_factory, clock):
@@ -132,11 +120,7 @@ async def test_bad_rows_report_three_errors_and_write_nothing(uow_factory, clock
 
 async def test_blank_optional_cells_keep_what_is_stored(uow_factory, clock):
     await run(uow_factory, clock, sample("network_sample.csv"))
-    async with uow_factory(write=True) as uow:
-        await uow.connection.execute(
-            stations.update().where(stations.c.code == "DEMO-S002").values(status="warned")
-        )
-        await uow.commit()
+    await update_rows(uow_factory, "stations", {"code": "DEMO-S002"}, status="warned")
     rows = sample("network_sample.csv")
     for column in ("status", "latitude", "longitude", "opened_on"):
         rows[1].values[column] = ""

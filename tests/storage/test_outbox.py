@@ -1,5 +1,6 @@
 """The outbox as the delivery worker uses it, on SQLite and PostgreSQL: claims under a
-lease, marks, crash recovery, blocked and migrated chats, mutes."""
+lease, marks, crash recovery, blocked and migrated chats, mutes, and notices to people
+resolved to an address and a language when claimed (or recorded undeliverable)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.domain.alerts import Alert, AlertCategory
+from bot.domain.notices import Address, Intent, Notice, NoticeAction, NoticeKind
+from bot.domain.text import Text
 from storage.engine import write_transaction
 from storage.repositories.outbox import SqlOutboxRepo
-from storage.schema import outbox, people
+from storage.schema import identities, outbox, people
 
 LEASE = timedelta(minutes=2)
+KINDS = {"idle": NoticeKind.IDLE, "nudge": NoticeKind.NUDGE, "verdict": NoticeKind.VERDICT}
 
 
-def alert(n: int, chat: str | None = None, person: int | None = None, category="idle") -> Alert:
-    return Alert(
+def alert(n: int, chat: str | None = None, person: int | None = None, category="idle") -> Notice:
+    """A notice to a chat (`chat`, or a made-up one) or, with `person`, to a person."""
+    return Notice(
         dedup_key=f"test:{n}",
-        category=AlertCategory(category),
-        chat_id=chat or str(1000 + n),
-        text=f"alert {n}",
+        kind=KINDS[category],
+        params={"station": f"S{n}", "days": n},
         person_id=person,
+        address=None if person else Address("telegram", chat or str(1000 + n)),
     )
 
 
-async def enqueue(engine, alerts: list[Alert], now) -> int:
+async def enqueue(engine, alerts: list[Notice], now) -> int:
     async with write_transaction(engine) as conn:
         return await SqlOutboxRepo(conn).enqueue(alerts, now)
 
@@ -48,11 +52,24 @@ async def rows(engine) -> dict[str, dict]:
         return {r.dedup_key: dict(r._mapping) for r in found}
 
 
-async def add_person(engine, person_id: int, now) -> int:
+async def add_person(engine, person_id: int, now, language: str | None = None, **chats) -> int:
+    """A person, with a chat on each channel named (`telegram="55"`)."""
     async with write_transaction(engine) as conn:
         await conn.execute(
-            people.insert().values(id=person_id, display_name=f"p{person_id}", created_at=now)
+            people.insert().values(
+                id=person_id, display_name=f"p{person_id}", language=language, created_at=now
+            )
         )
+        for channel, chat in chats.items():
+            await conn.execute(
+                identities.insert().values(
+                    person_id=person_id,
+                    channel=channel,
+                    external_id=f"{channel}-{person_id}-{chat}",
+                    chat_id=chat,
+                    created_at=now,
+                )
+            )
     return person_id
 
 
@@ -80,7 +97,14 @@ async def test_a_claim_leases_due_rows_until_marked_or_expired(engine, clock):
     assert stored["test:0"]["claimed_until"] is None
     async with engine.connect() as conn:
         counts = await SqlOutboxRepo(conn).counts()
-    assert counts == {"pending": 4, "sent": 1, "failed": 0, "blocked": 0, "muted": 0}
+    assert counts == {
+        "pending": 4,
+        "sent": 1,
+        "failed": 0,
+        "blocked": 0,
+        "muted": 0,
+        "undeliverable": 0,
+    }
 
 
 async def test_a_retry_waits_for_its_time_and_counts_the_attempt(engine, clock):
@@ -192,7 +216,7 @@ async def test_a_migrated_group_is_followed(engine, clock):
 
 async def test_mutes(engine, clock):
     now = clock.now()
-    keeper = await add_person(engine, 1, now)
+    keeper = await add_person(engine, 1, now, telegram="501")
     assert await act(engine, "mute", keeper, "idle", now)
     assert not await act(engine, "mute", keeper, "idle", now)
     assert await act(engine, "mute", keeper, "nudge", now)
@@ -220,7 +244,62 @@ async def test_mutes(engine, clock):
 
 async def test_claims_are_per_channel(engine, clock):
     now = clock.now()
-    other = Alert("wecom:1", AlertCategory.IDLE, "x1", "hi", channel="wecom")
+    other = Notice(
+        "wecom:1", NoticeKind.IDLE, {"station": "S", "days": 1}, address=Address("wecom", "x1")
+    )
     await enqueue(engine, [alert(1), other], now)
     assert [r.dedup_key for r in await claim(engine, now)] == ["test:1"]
     assert [r.dedup_key for r in await claim(engine, now, channel="wecom")] == ["wecom:1"]
+
+
+async def test_a_notice_to_a_person_is_addressed_when_claimed(engine, clock):
+    """The address and the language are the person's as they are at send time."""
+    now = clock.now()
+    keeper = await add_person(engine, 7, now, language="en", telegram="7007")
+    decide = NoticeAction(
+        Text("Decide: {code}", {"code": "A-S1"}),
+        Intent.DECIDE_REMOVAL,
+        {"station_id": 3, "period": "2026-10"},
+    )
+    digest = Notice(
+        "test:digest",
+        NoticeKind.DIGEST,
+        {"county": "A", "n": 1},
+        person_id=keeper,
+        actions=(decide,),
+    )
+    await enqueue(engine, [digest], now)
+    stored = (await rows(engine))["test:digest"]
+    assert stored["chat_id"] is None and stored["channel"] is None and "text" not in stored
+    async with write_transaction(engine) as conn:  # the person switches language meanwhile
+        await conn.execute(people.update().where(people.c.id == keeper).values(language="zh"))
+
+    (row,) = await claim(engine, now)
+    assert (row.chat_id, row.language, row.person_id) == ("7007", "zh", keeper)
+    assert row.kind is NoticeKind.DIGEST and row.params == {"county": "A", "n": 1}
+    assert row.actions == (decide,)
+    assert (await rows(engine))["test:digest"]["chat_id"] == "7007"  # where it was tried
+
+
+async def test_a_person_without_any_address_is_recorded_undeliverable(engine, clock):
+    now = clock.now()
+    nowhere = await add_person(engine, 8, now)  # registered, but no chat anywhere
+    elsewhere = await add_person(engine, 9, now, wecom="w9")  # reachable on another channel
+    await enqueue(engine, [alert(1, person=nowhere), alert(2, person=elsewhere), alert(3)], now)
+
+    assert [r.dedup_key for r in await claim(engine, now)] == ["test:3"]
+    stored = await rows(engine)
+    assert stored["test:1"]["status"] == "undeliverable"
+    assert stored["test:1"]["last_error"] == "no address on any channel"
+    assert stored["test:2"]["status"] == "pending"  # waits for the WeCom worker
+    (got,) = await claim(engine, now, channel="wecom")
+    assert (got.dedup_key, got.chat_id) == ("test:2", "w9")
+    async with engine.connect() as conn:
+        assert (await SqlOutboxRepo(conn).counts())["undeliverable"] == 1
+
+
+async def test_a_notice_goes_to_a_person_or_to_a_chat(engine, clock):
+    with pytest.raises(ValueError):
+        Notice("x", NoticeKind.IDLE, {})
+    with pytest.raises(ValueError):
+        Notice("x", NoticeKind.IDLE, {}, person_id=1, address=Address("telegram", "1"))

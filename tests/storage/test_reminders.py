@@ -7,10 +7,22 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from bot.domain.commands import RecordIntake, RecordShipment
 from bot.domain.periods import Period
+from bot.domain.phones import PhoneInput
 from bot.services.due import run_due
-from bot.services.reminders import Reminders
+from bot.services.reminders import ReminderService
 from tests.support.scoring import at, outbox, sell
+
+
+def intake(key: str, tracking_no: str, name: str, last4: str) -> RecordIntake:
+    return RecordIntake(
+        tracking_no=tracking_no,
+        recipient_name=name,
+        phone=PhoneInput(last4_only=last4),
+        carrier="SF",
+        request_key=key,
+    )
 
 
 async def test_nudge_says_exactly_what_is_missing(engine, uow_factory, clock, county):
@@ -18,14 +30,14 @@ async def test_nudge_says_exactly_what_is_missing(engine, uow_factory, clock, co
     clock._now = at("2026-11-05")
     await sell(ledger, keeper, "a", 136_000)  # 1,360 of 2,000 yuan so far
     clock._now = at("2026-11-20")
-    report = await Reminders(uow_factory, clock).nudge("A")
+    report = await ReminderService(uow_factory, clock).nudge("A")
     assert report.claimed and report.stations == 3
     [(category, _, message)] = await outbox(engine)
     assert category == "nudge"
     assert (
         "还差" in message and "下行 640 元" in message and "上行 1,000 元，或上行 100 件" in message
     )
-    again = await Reminders(uow_factory, clock).nudge("A")
+    again = await ReminderService(uow_factory, clock).nudge("A")
     assert not again.claimed and len(await outbox(engine)) == 1
 
 
@@ -34,17 +46,18 @@ async def test_on_track_stations_are_not_nudged(engine, uow_factory, clock, coun
     clock._now = at("2026-11-02")
     await sell(ledger, keeper, "a", 200_000)
     for n in range(70):
-        await ledger.shipment(
+        await ledger.run(
+            RecordShipment(
+                tracking_no=f"YT{n:013d}",
+                product="脆李",
+                weight_grams=500,
+                declared_value_fen=100,
+                request_key=f"s{n}",
+            ),
             keeper,
-            request_key=f"s{n}",
-            tracking_no=f"YT{n:013d}",
-            carrier=None,
-            product="脆李",
-            weight_g=500,
-            declared_value_fen=100,
         )
     clock._now = at("2026-11-20")
-    await Reminders(uow_factory, clock).nudge("A")
+    await ReminderService(uow_factory, clock).nudge("A")
     assert await outbox(engine) == []  # A-S1 projects 105 parcels; the others have no keeper
 
 
@@ -53,13 +66,13 @@ async def test_idle_station_reminder_then_staff_alert(engine, uow_factory, clock
     clock._now = at("2026-11-01")
     await sell(ledger, keeper, "a", 100)
     clock._now = at("2026-11-02")
-    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 0
+    assert (await ReminderService(uow_factory, clock).idle("A")).alerts == 0
     clock._now = at("2026-11-04", 11)
-    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 1  # keeper, 3 days
+    assert (await ReminderService(uow_factory, clock).idle("A")).alerts == 1  # keeper, 3 days
     clock._now = at("2026-11-05", 11)
-    assert (await Reminders(uow_factory, clock).idle("A")).alerts == 0  # same silence
+    assert (await ReminderService(uow_factory, clock).idle("A")).alerts == 0  # same silence
     clock._now = at("2026-11-08", 11)
-    report = await Reminders(uow_factory, clock).idle("A")
+    report = await ReminderService(uow_factory, clock).idle("A")
     assert report.alerts == 1 and report.stations == 1  # staff now
     staff_alert = (await outbox(engine, "category='idle'"))[-1][2]
     assert "A-S1" in staff_alert and "7 days" in staff_alert
@@ -68,25 +81,11 @@ async def test_idle_station_reminder_then_staff_alert(engine, uow_factory, clock
 async def test_stranded_parcels(engine, uow_factory, clock, county):
     _, keeper, _, ledger = county
     clock._now = at("2026-11-01")
-    await ledger.intake(
-        keeper,
-        request_key="i1",
-        tracking_no="SF1234567890",
-        carrier="SF",
-        recipient_name="张三",
-        phone_last4="1234",
-    )
+    await ledger.run(intake("i1", "SF1234567890", "张三", "1234"), keeper)
     clock._now = at("2026-11-02")
-    await ledger.intake(
-        keeper,
-        request_key="i2",
-        tracking_no="SF1234567891",
-        carrier="SF",
-        recipient_name="李四",
-        phone_last4="5678",
-    )
+    await ledger.run(intake("i2", "SF1234567891", "李四", "5678"), keeper)
     clock._now = at("2026-11-09")
-    report = await Reminders(uow_factory, clock).stranded("A")
+    report = await ReminderService(uow_factory, clock).stranded("A")
     assert report.alerts == 1
     [(_, _, message)] = await outbox(engine)
     assert "A-001 · 张三" in message and "超过一周" in message
@@ -123,7 +122,7 @@ async def test_first_month_policy_skips_earlier_months(engine, uow_factory, cloc
     async with uow_factory(write=True) as uow:
         for code in ("A", "B"):
             c = await uow.network.county_by_code(code)
-            await uow.scoring.set_policy(c.id, to_json(policy), "test", clock.now())
+            await uow.policies.put(c.id, to_json(policy), "test", clock.now())
         await uow.commit()
     clock._now = at("2026-11-04")
     assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text, update
 
+from bot.domain.commands import RecordSale, VoidEntry
 from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.ledger import SaleChannel
 from bot.domain.periods import Period
+from bot.domain.quantities import Quantity, Unit
 from bot.i18n import Translator
 from bot.services.scoring import ScoringService
 from storage.schema import stations
@@ -24,14 +28,15 @@ async def test_scoring_counts_in_beijing_time_and_notifies(engine, uow_factory, 
     _net, keeper, _, ledger = county
     clock._now = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)  # 23:30 on 31 Oct, Beijing
     await sell(ledger, keeper, "a", 200_000)
-    await ledger.sale(
+    await ledger.run(
+        RecordSale(
+            product="脆李",
+            quantity=Quantity(Decimal(1), Unit.JIN),
+            amount_fen=100_000,
+            channel=SaleChannel.LIVESTREAM,
+            request_key="b",
+        ),
         keeper,
-        request_key="b",
-        product="脆李",
-        quantity=1,
-        unit="jin",
-        amount_fen=100_000,
-        channel="livestream",
     )
     clock._now = datetime(2026, 10, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 Nov: November
     await sell(ledger, keeper, "c", 999_900)
@@ -67,7 +72,7 @@ async def test_a_dead_claim_is_taken_over_after_the_lease(engine, uow_factory, c
     clock._now = at("2026-11-03", 6)
     async with uow_factory(write=True) as uow:  # a process claims and dies
         county_a = await uow.network.county_by_code("A")
-        await uow.scoring.claim_run(
+        await uow.job_runs.claim(
             job="scoring",
             county_id=county_a.id,
             period=str(OCT),
@@ -136,7 +141,7 @@ async def test_rescore_is_explicit_and_recorded(engine, uow_factory, clock, coun
     assert report.claimed and report.run_no == 2
     async with uow_factory() as uow:
         county_a = await uow.network.county_by_code("A")
-        runs = await uow.scoring.runs("scoring", county_a.id, str(OCT))
+        runs = await uow.job_runs.runs("scoring", county_a.id, str(OCT))
         audit = await uow.audit.entries("county:A")
     assert [(r["run_no"], r["reason"]) for r in runs] == [(1, None), (2, "ledger fixed")]
     assert [a["action"] for a in audit] == ["scoring.run", "scoring.rescore"]
@@ -153,12 +158,12 @@ async def test_month_lock_and_staff_exception(engine, uow_factory, clock, county
     await ScoringService(uow_factory, clock).score("A", OCT)
     clock._now = at("2026-11-05")
     with pytest.raises(NotAllowed) as refused:
-        await ledger.void(keeper, entry.id, reason="wrong", request_key="v1")
+        await ledger.run(VoidEntry(entry_id=entry.id, reason="wrong", request_key="v1"), keeper)
     assert "2026-10 was closed on 2026-11-03 by the monthly review" in Translator("en")(
         refused.value.text
     )
     async with uow_factory(write=True) as uow:
-        await uow.scoring.open_exception(
+        await uow.locks.open_exception(
             net.station_a1,
             "2026-10",
             staff.person_id,
@@ -167,7 +172,8 @@ async def test_month_lock_and_staff_exception(engine, uow_factory, clock, county
             "fix",
         )
         await uow.commit()
-    reversal = (await ledger.void(keeper, entry.id, reason="wrong", request_key="v1")).entry
+    void = VoidEntry(entry_id=entry.id, reason="wrong", request_key="v1")
+    reversal = (await ledger.run(void, keeper)).entry
     async with engine.connect() as conn:
         flag = (
             await conn.execute(

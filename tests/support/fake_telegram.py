@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.bootstrap import App, build_app
+from bot.commands.keys import cli_key
 from bot.config import Settings
+from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.services.invites import CLI_ACTOR
 from devtools.demo.seed import seed_network
 from devtools.harness import DEMO_TOKEN, LiveBot, live_bot
 from devtools.telegram_double.server import (
@@ -75,7 +77,9 @@ async def live(e2e_app, fake_api) -> AsyncIterator[LiveBot]:
 
 async def cli_invite(app: App, role: Role, code: str | None) -> str:
     """An invite token as `python -m bot invite` makes it."""
-    created = await create_invite(app.uow, app.clock, CLI_ACTOR, role, code, ttl=app.invite_ttl)
+    created = await app.services.run(
+        CreateInvite(role, code, request_key=cli_key("invite")), CLI_ACTOR
+    )
     assert created.token is not None
     return created.token
 

@@ -3,16 +3,16 @@ registered keeper and staff member, and a look into the outbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from sqlalchemy import text, update
-
+from bot.domain.commands import CreateInvite, RecordProxyPurchase, RedeemInvite
 from bot.domain.roles import Role
-from bot.services.identity import resolve_actor
-from bot.services.invites import CLI_ACTOR, create_invite, redeem_invite
-from bot.services.ledger import LedgerService
-from storage.schema import stations
-from tests.support.network import seed_network
+from bot.services.authz import Actor
+from bot.services.bus import Services
+from bot.services.env import Env
+from bot.services.invites import CLI_ACTOR
+from tests.support.backends import seed_network
+from tests.support.outbox import delivered
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -20,40 +20,42 @@ def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(UTC)
 
 
-async def register(uow_factory, clock, user: int, role: Role, code: str | None, lang="en"):
-    invite = await create_invite(uow_factory, clock, CLI_ACTOR, role, code, ttl=timedelta(hours=72))
-    await redeem_invite(
-        uow_factory,
-        clock,
-        channel="telegram",
-        external_id=str(user),
-        chat_id=str(user),
-        display_name=f"u{user}",
-        language=lang,
-        token=invite.token,
+async def register(services: Services, user: int, role: Role, code: str | None, lang="en"):
+    """Someone who scanned an invite for `role` over `code`, as they are then resolved."""
+    invite = await services.run(
+        CreateInvite(role=role, code=code, request_key=f"invite:{user}"), CLI_ACTOR
     )
-    return await resolve_actor(uow_factory, "telegram", str(user))
+    await services.run(
+        RedeemInvite(
+            token=invite.token,
+            display_name=f"u{user}",
+            language=lang,
+            chat_id=str(user),
+            request_key=f"redeem:{user}",
+        ),
+        Actor(channel="telegram", external_id=str(user)),
+    )
+    return await services.who("telegram", str(user))
 
 
-async def make_county(engine, uow_factory, clock):
-    net = await seed_network(engine)
-    async with engine.begin() as conn:  # old enough to be judged
-        await conn.execute(update(stations).values(opened_on=date(2025, 1, 1)))
+async def make_county(uow_factory, clock):
+    """On any backend (tests/support/backends.py): every station old enough to be judged.
+    Returns (network, keeper of A-S1 (zh), county staff of A (en), the core's Services)."""
+    net = await seed_network(uow_factory, opened_on=date(2025, 1, 1))
     clock._now = at("2026-10-02")
-    keeper = await register(uow_factory, clock, 1, Role.KEEPER, "A-S1", lang="zh")
-    staff = await register(uow_factory, clock, 2, Role.COUNTY_STAFF, "A")
-    ledger = LedgerService(uow_factory, clock, b"k")
-    return net, keeper, staff, ledger
+    services = Services(uow_factory, Env(clock, b"k"))
+    keeper = await register(services, 1, Role.KEEPER, "A-S1", lang="zh")
+    staff = await register(services, 2, Role.COUNTY_STAFF, "A")
+    return net, keeper, staff, services
 
 
-async def sell(ledger, keeper, key: str, fen: int):
-    return await ledger.proxy_purchase(keeper, request_key=key, item="x", amount_fen=fen)
+async def sell(services: Services, keeper: Actor, key: str, fen: int):
+    """A proxy purchase (代购) of `fen`: the downstream figure."""
+    return await services.run(
+        RecordProxyPurchase(item="x", amount_fen=fen, request_key=key), keeper
+    )
 
 
 async def outbox(engine, where="1=1"):
-    async with engine.connect() as conn:
-        return (
-            await conn.execute(
-                text(f"SELECT category, chat_id, text FROM outbox WHERE {where} ORDER BY id")
-            )
-        ).all()
+    """(category, chat, text) of each notice, as the worker would deliver it now."""
+    return await delivered(engine, where)

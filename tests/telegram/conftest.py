@@ -4,9 +4,11 @@ import pytest
 from aiogram import Bot
 
 from bot.bootstrap import build_app
+from bot.commands.keys import cli_key
 from bot.config import Settings
+from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.services.invites import CLI_ACTOR
 from handlers.telegram import build_dispatcher
 from tests.support.chat import ChatDriver, RecordingSession
 from tests.support.network import seed_network
@@ -35,8 +37,8 @@ class People:
         self.app, self.chat = app, chat
 
     async def register(self, user_id: int, role: Role, code: str | None, language="zh"):
-        created = await create_invite(
-            self.app.uow, self.app.clock, CLI_ACTOR, role, code, ttl=self.app.invite_ttl
+        created = await self.app.services.run(
+            CreateInvite(role, code, request_key=cli_key("invite")), CLI_ACTOR
         )
         user = self.chat.user(user_id, language)
         sent = await self.chat.send(user, f"/start {created.token}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.methods import SendPhoto
 
-from bot.domain.dialogs import expired_notice
 from bot.domain.roles import Role
 from handlers.telegram import build_dispatcher
 from jobs.dialog_expiry import expire_idle_dialogs
 from tests.support.chat import ChatDriver, RecordingSession
+from tests.support.outbox import delivered
 
 
 def photos(sent) -> int:
@@ -97,25 +97,20 @@ async def test_idle_dialog_ends_lazily_with_a_notice(app, chat, people):
 
 
 async def test_idle_dialog_is_swept_with_a_notice_once(app, chat, people):
+    """The sweeper ends the dialog and writes its notice to the outbox, once: a second
+    sweep (or a second process) finds nothing to end and the dedup key holds."""
     staff = await people.register(1, Role.COUNTY_STAFF, "A", language="zh")
     await chat.press(staff, await chat.send(staff, "/menu"), "邀请站长")
-    sent: list[tuple[int, str]] = []
-
-    async def notify(chat_id, text, language):
-        from bot.i18n import Translator
-
-        sent.append((chat_id, Translator(language)(text)))
-
-    notice = expired_notice(app.dialog_idle)
-    assert (
-        await expire_idle_dialogs(app.dialogs, notify, app.clock.now(), app.dialog_idle, notice)
-        == 0
+    sweep = lambda: expire_idle_dialogs(  # noqa: E731
+        app.dialogs, app.uow, app.clock.now(), app.dialog_idle
     )
+    assert await sweep() == 0
     app.clock.advance(minutes=31)
-    ended = await expire_idle_dialogs(app.dialogs, notify, app.clock.now(), app.dialog_idle, notice)
-    again = await expire_idle_dialogs(app.dialogs, notify, app.clock.now(), app.dialog_idle, notice)
+    ended, again = await sweep(), await sweep()
     assert (ended, again) == (1, 0)
-    assert sent == [(1, sent[0][1])] and "30 分钟无回复" in sent[0][1]
+    (notice,) = await delivered(app.engine)
+    assert notice.chat_id == "1" and notice.category is None  # not mutable
+    assert "30 分钟无回复" in notice.text and "/" not in notice.text
 
 
 async def test_a_failed_handler_releases_the_update_for_a_retry(app, chat, people, monkeypatch):

@@ -3,12 +3,16 @@ outbox; staff decide on removal by button with a reason; reinstatement; lock exc
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import text, update
 
 from bot.domain.periods import Period
 from bot.domain.roles import Role
 from bot.services.scoring import ScoringService
+from handlers.telegram.outbox_sender import inline_keyboard
 from storage.schema import stations
+from tests.support.outbox import delivered, rendered
 from tests.support.scoring import at
 
 
@@ -26,22 +30,23 @@ async def setup_candidates(app, people, chat):
 
 
 async def outbox(app, where="1=1"):
-    async with app.engine.connect() as conn:
-        return (
-            await conn.execute(
-                text(
-                    f"SELECT category, chat_id, text, buttons FROM outbox WHERE {where} ORDER BY id"
-                )
-            )
-        ).all()
+    """Each notice as Telegram would get it now: chat, text, the buttons' callback data."""
+    found = []
+    for row, notice in zip(
+        await delivered(app.engine, where), await rendered(app.engine, where), strict=True
+    ):
+        keyboard = inline_keyboard(notice.actions)
+        buttons = [b.callback_data for r in keyboard.inline_keyboard for b in r] if keyboard else []
+        found.append(SimpleNamespace(**row._asdict(), buttons=buttons))
+    return found
 
 
 async def test_staff_decides_removal_from_the_digest(app, chat, people):
     keeper, staff = await setup_candidates(app, people, chat)
     digest = (await outbox(app, "category='digest'"))[-1]
     assert digest.chat_id == "2" and "Removal candidates: A-S1, A-S2, A-S3" in digest.text
-    assert '"dc:' in digest.buttons
     a_s3 = app.net.station_a3
+    assert f"dc:{a_s3}:2026-12" in digest.buttons
     card = await chat.feed(chat.callback_update(staff, f"dc:{a_s3}:2026-12"))
     assert "A-S3" in card.text and "Remove this station" in card.text
     ask = await chat.press(staff, card, "Remove")

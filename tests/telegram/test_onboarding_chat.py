@@ -7,8 +7,9 @@ import re
 from aiogram.methods import SendPhoto, SetMyCommands
 
 from bot.domain.roles import Role
-from bot.services.identity import resolve_actor
-from bot.services.invites import CLI_ACTOR, create_invite
+from bot.commands.keys import cli_key
+from bot.domain.commands import CreateInvite
+from bot.services.invites import CLI_ACTOR
 
 TOKEN_IN_LINK = re.compile(r"start=(i_[A-Za-z0-9_-]{32})")
 
@@ -33,7 +34,7 @@ async def test_staff_invites_a_keeper_who_scans_and_gets_the_menu(app, chat, peo
     assert "registered as station keeper: 桃园村服务站 (A-S1)" in sent.text
     assert any("My station" in label for label, _ in sent.buttons)
     assert any(isinstance(c, SetMyCommands) for c in sent.calls)
-    actor = await resolve_actor(app.uow, "telegram", "20")
+    actor = await app.services.who("telegram", "20")
     assert actor.role is Role.KEEPER and actor.scope.station_id == app.net.station_a1
     # START again: harmless.
     sent = await chat.send(keeper, f"/start {link.group(1)}")
@@ -41,19 +42,19 @@ async def test_staff_invites_a_keeper_who_scans_and_gets_the_menu(app, chat, peo
     # Someone else with the same QR: refused, nothing changes.
     sent = await chat.send(chat.user(21, "en"), f"/start {link.group(1)}")
     assert "already been used" in sent.text
-    assert (await resolve_actor(app.uow, "telegram", "21")).person_id is None
+    assert (await app.services.who("telegram", "21")).person_id is None
 
 
 async def test_expired_and_malformed_tokens(app, chat):
-    created = await create_invite(
-        app.uow, app.clock, CLI_ACTOR, Role.KEEPER, "A-S1", ttl=app.invite_ttl
+    created = await app.services.run(
+        CreateInvite(Role.KEEPER, "A-S1", request_key=cli_key("invite")), CLI_ACTOR
     )
     app.clock.advance(hours=73)
     user = chat.user(30, "en")
     assert "expired" in (await chat.send(user, f"/start {created.token}")).text
     assert "not valid" in (await chat.send(user, "/start i_bad")).text
     assert "not recognised" in (await chat.send(user, "/start station_xyz")).text
-    assert (await resolve_actor(app.uow, "telegram", "30")).person_id is None
+    assert (await app.services.who("telegram", "30")).person_id is None
 
 
 async def test_menu_button_shows_own_station(chat, people):

@@ -14,8 +14,7 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import TelegramObject, User
 
 from bot.i18n import Translator, pick_language
-from bot.services.identity import resolve_actor
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.bus import Services
 
 CHANNEL = "telegram"
 PREFS_DESTINY = "prefs"  # a stranger's language choice, kept beside dialog state
@@ -26,8 +25,8 @@ def prefs_key(bot_id: int, user_id: int) -> StorageKey:
 
 
 class ActorMiddleware(BaseMiddleware):
-    def __init__(self, uow_factory: UnitOfWorkFactory, default_language: str) -> None:
-        self.uow_factory = uow_factory
+    def __init__(self, services: Services, default_language: str) -> None:
+        self.services = services
         self.default_language = default_language
 
     async def __call__(
@@ -39,7 +38,7 @@ class ActorMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return None  # channel posts and the like: nobody to serve
-        actor = await resolve_actor(self.uow_factory, CHANNEL, str(user.id))
+        actor = await self.services.who(CHANNEL, str(user.id))
         language = actor.language
         if language is None:
             storage: BaseStorage = data["fsm_storage"]

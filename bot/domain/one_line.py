@@ -31,11 +31,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 
+from bot.domain.commands import (
+    FindParcels,
+    RecordEntry,
+    RecordIntake,
+    RecordProxyPurchase,
+    RecordSale,
+    RecordService,
+    RecordShipment,
+)
 from bot.domain.errors import InvalidInput
+from bot.domain.ledger import SaleChannel, ServiceKind
 from bot.domain.money import AmountCheck, AmountKind, check_amount, parse_amount, shown
+from bot.domain.phones import PHONE_INVALID, PhoneInput, parse_phone
 from bot.domain.quantities import (
     QUANTITY_NO_UNIT,
     QUANTITY_TOKEN,
@@ -72,10 +81,6 @@ SERVICE_PATTERN = N_(
 TRACKING_INVALID = N_(
     "“{value}” is not a tracking number. Use 8 to 30 letters and digits, for example SF1234567890."
 )
-PHONE_INVALID = N_(
-    "Type the phone's last 4 digits or the full 11-digit mobile number, "
-    "for example 1234 or 138 1234 5678."
-)
 PICKUP_CODE_INVALID = N_(
     "“{value}” is not a pickup code. Use the shelf letter and a number up to 999, "
     "for example A-027."
@@ -87,22 +92,6 @@ CHANNEL_UNKNOWN = N_(
 )
 TOO_LONG = N_("“{value}” is too long. Use at most {limit} characters.")
 
-
-class SaleChannel(StrEnum):
-    PLATFORM = "platform"  # 电商平台 / 网店 (淘宝, 拼多多, 京东 …)
-    LIVESTREAM = "livestream"  # 直播 (抖音, 快手, 视频号)
-    WECHAT_GROUP = "wechat_group"  # 微信群 / 朋友圈 / 社群
-    BUYER_ORDER = "buyer_order"  # an order from a buyer or dealer (订单, 客商, 收购商)
-    OTHER = "other"
-
-
-CHANNEL_LABELS = {
-    SaleChannel.PLATFORM: N_("online shop"),
-    SaleChannel.LIVESTREAM: N_("livestream"),
-    SaleChannel.WECHAT_GROUP: N_("WeChat group"),
-    SaleChannel.BUYER_ORDER: N_("buyer's order"),
-    SaleChannel.OTHER: N_("other channel"),
-}
 
 CHANNEL_WORDS: dict[str, SaleChannel] = {
     **dict.fromkeys(
@@ -121,26 +110,6 @@ CHANNEL_WORDS: dict[str, SaleChannel] = {
     **dict.fromkeys(("其他", "其它", "线下", "other"), SaleChannel.OTHER),
 }
 
-
-class ServiceKind(StrEnum):
-    PHONE_TOPUP = "phone_topup"
-    ELECTRICITY = "electricity"
-    WATER = "water"
-    BROADBAND = "broadband"
-    CASH_WITHDRAWAL = "cash_withdrawal"
-    TICKETS = "tickets"
-    OTHER = "other"
-
-
-SERVICE_KIND_LABELS = {
-    ServiceKind.PHONE_TOPUP: N_("phone top-up"),
-    ServiceKind.ELECTRICITY: N_("electricity bill"),
-    ServiceKind.WATER: N_("water bill"),
-    ServiceKind.BROADBAND: N_("broadband bill"),
-    ServiceKind.CASH_WITHDRAWAL: N_("cash withdrawal"),
-    ServiceKind.TICKETS: N_("tickets"),
-    ServiceKind.OTHER: N_("other service"),
-}
 
 # Words naming a kind right after a general service keyword (`代缴 电费 200`).
 SERVICE_KIND_WORDS: dict[str, ServiceKind] = {
@@ -171,6 +140,7 @@ SERVICE_KEYWORDS: dict[str, tuple[ServiceKind | None, ServiceKind]] = {
     },
 }
 
+# The field rules both the one-line forms and the step-by-step forms apply.
 MAX_NAME = 30
 MAX_PRODUCT = 40
 MAX_TEXT = 100  # items and notes
@@ -188,8 +158,6 @@ _PHONEISH = re.compile(r"(?:尾号)?[+0-9()*\-]*[0-9][+0-9()*\-]*")
 _TRACKING = re.compile(r"[A-Z0-9]{8,30}")
 _DASHES = re.compile(r"[\-\u2010-\u2015\u2212\uFE58\uFE63]+")
 _PICKUP_CODE = re.compile(r"([A-Za-z])\s*[-_.—–]?\s*([0-9]{1,4})")
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_MASKED = re.compile(r"(?:1[3-9][0-9])?\*+([0-9]{4})")
 _GLUED_QUANTITY = re.compile(rf"([^0-9.,]+?)([0-9][0-9.,]*\s*(?:{UNIT_PATTERN}))", re.IGNORECASE)
 # `¥ 1200`, `1200 元`, `10 斤` → one word each (not used for intake and pickup lines).
 _JOIN_PREFIX = re.compile(r"(^|\s)(¥|rmb|cny|人民币)\s+(?=[-−+]?[0-9])", re.IGNORECASE)
@@ -200,94 +168,8 @@ _JOIN_SUFFIX = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class PhoneInput:
-    """A phone as typed: the last four digits only, or a full mainland mobile number.
-
-    `full` (11 digits, no +86) exists only for hashing (`privacy.phone_hash`): it must
-    never be stored, logged or shown. Store `last4` and the keyed hash instead.
-    """
-
-    full: str | None = field(default=None, repr=False)
-    last4_only: str | None = None
-
-    def __post_init__(self) -> None:
-        if (self.full is None) == (self.last4_only is None):
-            raise ValueError("give exactly one of full and last4_only")
-        if self.full is not None and not _MOBILE.fullmatch(self.full):
-            raise ValueError("not an 11-digit mainland mobile number")
-        if self.last4_only is not None and not re.fullmatch(r"[0-9]{4}", self.last4_only):
-            raise ValueError("last4_only must be 4 digits")
-
-    @property
-    def last4(self) -> str:
-        if self.full is not None:
-            return self.full[-4:]
-        assert self.last4_only is not None
-        return self.last4_only
-
-    @property
-    def is_full(self) -> bool:
-        return self.full is not None
-
-
-@dataclass(frozen=True)
-class IntakeForm:
-    """入: a parcel arrives for a villager."""
-
-    tracking_no: str
-    recipient_name: str
-    phone: PhoneInput
-
-
-@dataclass(frozen=True)
-class PickupForm:
-    """取: a villager collects a parcel; exactly one of the two is set."""
-
-    pickup_code: str | None = None
-    phone_last4: str | None = None
-
-
-@dataclass(frozen=True)
-class ShipForm:
-    """寄: produce shipped out (上行寄件)."""
-
-    tracking_no: str
-    product: str
-    weight_grams: int
-    declared_value_fen: int
-
-
-@dataclass(frozen=True)
-class SaleForm:
-    """售: an upstream sale; `channel` is None when the keeper did not say."""
-
-    product: str
-    quantity: Quantity
-    amount_fen: int
-    channel: SaleChannel | None = None
-
-
-@dataclass(frozen=True)
-class ProxyForm:
-    """代购: bought online for a villager; `fee_fen` is the station's fee (0 if none)."""
-
-    item: str
-    amount_fen: int
-    fee_fen: int = 0
-
-
-@dataclass(frozen=True)
-class ServiceForm:
-    """代缴 / 话费 / 取现 …: a convenience service; `note` holds any extra words."""
-
-    kind: ServiceKind
-    amount_fen: int
-    fee_fen: int = 0
-    note: str | None = None
-
-
-Form = IntakeForm | PickupForm | ShipForm | SaleForm | ProxyForm | ServiceForm
+# What a one-line form is: a ledger command, or a question about the shelf.
+OneLine = RecordEntry | FindParcels
 
 
 def normalise(text: str) -> str:
@@ -305,23 +187,6 @@ def parse_tracking_no(text: str) -> str:
     return value
 
 
-def parse_phone(text: str) -> PhoneInput:
-    """`1234`, `尾号1234`, `138****5678`, `13812345678`, `+86 138-1234-5678` → `PhoneInput`."""
-    value = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", text))
-    value = value.removeprefix("尾号")
-    if re.fullmatch(r"[0-9]{4}", value):
-        return PhoneInput(last4_only=value)
-    if masked := _MASKED.fullmatch(value):
-        return PhoneInput(last4_only=masked.group(1))
-    for prefix in ("+86", "0086", "86"):
-        if value.startswith(prefix) and len(value) == len(prefix) + 11:
-            value = value[len(prefix) :]
-            break
-    if _MOBILE.fullmatch(value):
-        return PhoneInput(full=value)
-    raise InvalidInput(PHONE_INVALID)
-
-
 def parse_pickup_code(text: str) -> str:
     """`A-027`, `a27`, `B-3`, `c 0005` → `A-027`, `A-027`, `B-003`, `C-005`."""
     value = normalise(text)
@@ -331,7 +196,7 @@ def parse_pickup_code(text: str) -> str:
     return f"{match.group(1).upper()}-{int(match.group(2)):03d}"
 
 
-def parse_line(text: str) -> Form | None:
+def parse_line(text: str) -> OneLine | None:
     """The one-line form in `text`, or None if it is not one. See the module docstring."""
     line = normalise(text)
     if not line:
@@ -350,17 +215,17 @@ def parse_line(text: str) -> Form | None:
     return _service(args, fixed, default)
 
 
-def unusual_amounts(form: Form) -> list[AmountCheck]:
+def unusual_amounts(form: OneLine) -> list[AmountCheck]:
     """The amounts of `form` above their per-kind ceiling: ask the keeper to confirm these."""
     checks: list[AmountCheck] = []
-    if isinstance(form, ShipForm):
+    if isinstance(form, RecordShipment):
         checks.append(check_amount(form.declared_value_fen, AmountKind.DECLARED_VALUE))
-    elif isinstance(form, SaleForm):
+    elif isinstance(form, RecordSale):
         checks.append(check_amount(form.amount_fen, AmountKind.UPSTREAM_SALE))
-    elif isinstance(form, ProxyForm):
+    elif isinstance(form, RecordProxyPurchase):
         checks.append(check_amount(form.amount_fen, AmountKind.PROXY_PURCHASE))
         checks.append(check_amount(form.fee_fen, AmountKind.FEE))
-    elif isinstance(form, ServiceForm):
+    elif isinstance(form, RecordService):
         checks.append(check_amount(form.amount_fen, AmountKind.SERVICE))
         checks.append(check_amount(form.fee_fen, AmountKind.FEE))
     return [check for check in checks if check.needs_confirmation]
@@ -385,7 +250,7 @@ def _split_keyword(line: str) -> tuple[str, str] | None:
 # --- the forms ------------------------------------------------------------------------
 
 
-def _intake(args: list[str]) -> IntakeForm:
+def _intake(args: list[str]) -> RecordIntake:
     if len(args) < 3:
         if args:
             parse_tracking_no(args[0])
@@ -401,7 +266,7 @@ def _intake(args: list[str]) -> IntakeForm:
     name = _text(name_words, MAX_NAME, INTAKE_PATTERN)
     if any(ch.isdigit() for ch in name):
         raise InvalidInput(INTAKE_PATTERN)
-    return IntakeForm(tracking_no=tracking_no, recipient_name=name, phone=phone)
+    return RecordIntake(tracking_no=tracking_no, recipient_name=name, phone=phone)
 
 
 def _phone_at(words: list[str], *, end: bool) -> tuple[PhoneInput, list[str]] | None:
@@ -416,17 +281,17 @@ def _phone_at(words: list[str], *, end: bool) -> tuple[PhoneInput, list[str]] | 
     return None
 
 
-def _pickup(args: list[str]) -> PickupForm:
+def _pickup(args: list[str]) -> FindParcels:
     if len(args) == 2 and re.fullmatch(r"[A-Za-z][-_.—–]?", args[0]) and args[1].isdigit():
         args = ["".join(args)]  # "A 027"
     if len(args) != 1:
         raise InvalidInput(PICKUP_PATTERN)
     word = args[0]
     if _PICKUP_CODE.fullmatch(word):
-        return PickupForm(pickup_code=parse_pickup_code(word))
+        return FindParcels(pickup_code=parse_pickup_code(word))
     if _PHONEISH.fullmatch(word):
         try:
-            return PickupForm(phone_last4=parse_phone(word).last4)
+            return FindParcels(phone_last4=parse_phone(word).last4)
         except InvalidInput:
             raise InvalidInput(PICKUP_PATTERN) from None
     if re.fullmatch(r"[A-Za-z][-_.—–]?[0-9]+", word):
@@ -434,7 +299,7 @@ def _pickup(args: list[str]) -> PickupForm:
     raise InvalidInput(PICKUP_PATTERN)
 
 
-def _ship(args: list[str]) -> ShipForm:
+def _ship(args: list[str]) -> RecordShipment:
     if len(args) < 3:
         if args:
             parse_tracking_no(args[0])
@@ -443,7 +308,7 @@ def _ship(args: list[str]) -> ShipForm:
     words, quantity, value = _fields(args[1:], SHIP_PATTERN)
     if not quantity.is_weight:
         raise InvalidInput(SHIP_NOT_WEIGHT)
-    return ShipForm(
+    return RecordShipment(
         tracking_no=tracking_no,
         product=_text(words, MAX_PRODUCT, SHIP_PATTERN),
         weight_grams=weight_grams(quantity),
@@ -451,7 +316,7 @@ def _ship(args: list[str]) -> ShipForm:
     )
 
 
-def _sale(args: list[str]) -> SaleForm:
+def _sale(args: list[str]) -> RecordSale:
     channel = None
     if args and args[-1].lower() in CHANNEL_WORDS:
         channel = CHANNEL_WORDS[args.pop().lower()]
@@ -463,7 +328,7 @@ def _sale(args: list[str]) -> SaleForm:
     ):  # 售 脆李 20斤 400 集市: a word after the amount, with the product before it
         raise InvalidInput(CHANNEL_UNKNOWN, value=shown(args[-1]))
     words, quantity, amount = _fields(args, SALE_PATTERN)
-    return SaleForm(
+    return RecordSale(
         product=_text(words, MAX_PRODUCT, SALE_PATTERN),
         quantity=quantity,
         amount_fen=parse_amount(amount),
@@ -471,18 +336,18 @@ def _sale(args: list[str]) -> SaleForm:
     )
 
 
-def _proxy(args: list[str]) -> ProxyForm:
+def _proxy(args: list[str]) -> RecordProxyPurchase:
     args, fee_fen = _pop_fee(args)
     if len(args) < 2 or not _is_numeric(args[-1]):
         raise InvalidInput(PROXY_PATTERN)
-    return ProxyForm(
+    return RecordProxyPurchase(
         item=_text(args[:-1], MAX_TEXT, PROXY_PATTERN),
         amount_fen=parse_amount(args[-1]),
         fee_fen=fee_fen,
     )
 
 
-def _service(args: list[str], fixed: ServiceKind | None, default: ServiceKind) -> ServiceForm:
+def _service(args: list[str], fixed: ServiceKind | None, default: ServiceKind) -> RecordService:
     args, fee_fen = _pop_fee(args)
     if not args or not _is_numeric(args[-1]):
         raise InvalidInput(SERVICE_PATTERN)
@@ -490,7 +355,7 @@ def _service(args: list[str], fixed: ServiceKind | None, default: ServiceKind) -
     kind = fixed or default
     if fixed is None and words and words[0].lower() in SERVICE_KIND_WORDS:
         kind = SERVICE_KIND_WORDS[words.pop(0).lower()]
-    return ServiceForm(
+    return RecordService(
         kind=kind,
         amount_fen=parse_amount(amount),
         fee_fen=fee_fen,
@@ -541,16 +406,21 @@ def _pop_fee(args: list[str]) -> tuple[list[str], int]:
     return args, 0
 
 
-def _text(words: list[str], limit: int, pattern: str) -> str:
-    value = " ".join(words)
-    if not any(ch.isalpha() for ch in value):
-        raise InvalidInput(pattern)
+def check_text(value: str, limit: int) -> str:
+    """A name, product or item within its limit (the one rule for one-liners and forms)."""
     if len(value) > limit:
         raise InvalidInput(TOO_LONG, value=shown(value), limit=limit)
     return value
 
 
-_HANDLERS: dict[str, Callable[[list[str]], Form]] = {
+def _text(words: list[str], limit: int, pattern: str) -> str:
+    value = " ".join(words)
+    if not any(ch.isalpha() for ch in value):
+        raise InvalidInput(pattern)
+    return check_text(value, limit)
+
+
+_HANDLERS: dict[str, Callable[[list[str]], OneLine]] = {
     **dict.fromkeys(("入", "入库", "到件", "in", "intake"), _intake),
     **dict.fromkeys(("取", "取件", "出库", "out", "pickup"), _pickup),
     **dict.fromkeys(("寄", "寄件", "寄出", "ship"), _ship),

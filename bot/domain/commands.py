@@ -1,0 +1,265 @@
+"""Typed commands: every write a person can make, and every question they can ask, as a value.
+
+A front end (a Telegram message, a WeChat text, a button, a CLI call) turns what the user
+did into one of these and hands it to `Services.run(command, actor)`; the services never
+see a chat message. The one-line parser (`one_line.parse_line`) and the step-by-step form
+engine (`bot.services.forms`) both end in a command, so both go through the same rules.
+
+`request_key` names the user's action (a message, a button press) so a retry or a double
+tap finds what the first attempt wrote: every write command needs one, and
+`Services.run` refuses a write without it. Front ends build keys with their one
+request-key function (e.g. `handlers.telegram.keys`), never by hand.
+
+`occurred_at` is when the person did it, as their client says (a Telegram message's date):
+an entry sent at 23:30 on the last day of the month and handled after midnight (the bot
+was down, the phone was offline) still belongs to that month. The services bound it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.ledger import Notified, SaleChannel, ServiceKind
+from bot.domain.phones import PhoneInput
+from bot.domain.quantities import Quantity
+from bot.domain.roles import Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """A write. `request_key` is set by the front end; `occurred_at` by its clock or the
+    message's date."""
+
+    request_key: str = ""
+    occurred_at: datetime | None = field(default=None, compare=False)
+
+    writes = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Query:
+    """A read: no request key, nothing written."""
+
+    writes = False
+
+
+# --- the keeper's ledger -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordIntake(Command):
+    """入: a parcel arrives for a villager. `phone` may hold a full number (hashed by the
+    service, never stored) or only the last four digits; a dialog that must keep the phone
+    across steps hashes it at once and passes `phone_digest` with a last-four `phone`."""
+
+    tracking_no: str
+    recipient_name: str
+    phone: PhoneInput
+    carrier: str | None = None
+    notified: Notified = Notified.NOT_YET
+    phone_digest: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class RecordShipment(Command):
+    """寄: produce shipped out (上行寄件)."""
+
+    tracking_no: str
+    product: str
+    weight_grams: int
+    declared_value_fen: int
+    carrier: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSale(Command):
+    """售: an upstream sale; `channel` None when the keeper did not say (counted as other)."""
+
+    product: str
+    quantity: Quantity
+    amount_fen: int
+    channel: SaleChannel | None = None
+
+
+@dataclass(frozen=True)
+class RecordProxyPurchase(Command):
+    """代购: bought online for a villager; `fee_fen` is the station's fee (0 if none)."""
+
+    item: str
+    amount_fen: int
+    fee_fen: int = 0
+
+
+@dataclass(frozen=True)
+class RecordService(Command):
+    """代缴 / 话费 / 取现 …: a convenience service; `note` holds any extra words."""
+
+    kind: ServiceKind
+    amount_fen: int
+    fee_fen: int = 0
+    note: str | None = None
+
+
+RecordEntry = RecordIntake | RecordShipment | RecordSale | RecordProxyPurchase | RecordService
+
+
+@dataclass(frozen=True)
+class CloseParcel(Command):
+    """A parcel leaves the shelf: picked up, or returned to the carrier with a reason."""
+
+    parcel_entry_id: int
+    returned: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class VoidEntry(Command):
+    """A correction: a reversal entry with who, when and why. Nothing is edited."""
+
+    entry_id: int
+    reason: str
+
+
+# --- county staff ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecideRemoval(Command):
+    """Staff decide a removal candidate's fate: remove, or keep it on probation."""
+
+    station_id: int
+    period: str
+    decision: str  # ladder.Decision.REMOVE | KEEP
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReinstateStation(Command):
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OpenLockException(Command):
+    """A time-boxed permission for one station to correct a closed month."""
+
+    code: str
+    period: str
+    hours: int
+    reason: str
+
+
+# --- people and the network --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateInvite(Command):
+    """An onboarding QR code for a role over a place: a station, township or county code
+    (none for an administrator). Expires after the configured time."""
+
+    role: Role
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class RedeemInvite(Command):
+    """Someone scanned an invite: bind them (a new person, or a known one) to its grant.
+    The actor is whoever is talking, usually not yet known."""
+
+    token: str
+    display_name: str
+    language: str | None = None
+    chat_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SetLanguage(Command):
+    language: str
+
+
+# --- questions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowStation(Query):
+    """A station's card; without a code a keeper gets their own."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ListStations(Query):
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class FindParcels(Query):
+    """取 A-027 / 取 1234: the waiting parcels with that pickup code or phone last four."""
+
+    pickup_code: str | None = None
+    phone_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowMonth(Query):
+    period: str | None = None  # YYYY-MM; None: the current month in the county's zone
+
+
+@dataclass(frozen=True)
+class RecentEntries(Query):
+    limit: int = 15
+
+
+@dataclass(frozen=True)
+class EntryHistory(Query):
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class ListProducts(Query):
+    """The county's product catalogue (a form's product buttons)."""
+
+
+@dataclass(frozen=True)
+class StationForDecision(Query):
+    """The station a staff member is about to decide on (checked against their scope)."""
+
+    station_id: int
+
+
+@dataclass(frozen=True)
+class FindTracked(Query):
+    """Which entry of this station already holds a tracking number in a direction."""
+
+    tracking_no: str
+    direction: str  # ledger.TRACKED values: "down" | "up"
+
+
+__all__ = [
+    "CloseParcel",
+    "Command",
+    "CreateInvite",
+    "DecideRemoval",
+    "EntryHistory",
+    "FindParcels",
+    "FindTracked",
+    "ListProducts",
+    "ListStations",
+    "OpenLockException",
+    "Query",
+    "RecentEntries",
+    "RecordEntry",
+    "RecordIntake",
+    "RecordProxyPurchase",
+    "RecordSale",
+    "RecordService",
+    "RecordShipment",
+    "RedeemInvite",
+    "ReinstateStation",
+    "SetLanguage",
+    "ShowMonth",
+    "ShowStation",
+    "StationForDecision",
+    "VoidEntry",
+]

@@ -1,0 +1,97 @@
+"""What every ledger use case shares: the keeper's own station, the columns every entry
+has, and the time an entry happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.commands import Command
+from bot.domain.errors import NotAllowed, NotFound
+from bot.domain.ledger import EntryKind, EntryView
+from bot.domain.network import StationCard, StationStatus
+from bot.domain.periods import Period
+from bot.domain.text import N_
+from bot.services.authz import Action, Actor, authorize
+from bot.services.network import place_of
+from bot.services.ports import UnitOfWork
+
+# How far back a message's own date is believed. Telegram keeps an undelivered update for
+# 24 hours; a phone offline for a day and a bot down for the night fit in 48.
+SENT_AT_TRUSTED_FOR = timedelta(hours=48)
+# A client clock a little ahead of ours is still "now".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: EntryView
+    replay: bool  # True when this request had already been recorded (retry, double tap)
+
+
+async def own_station(uow: UnitOfWork, actor: Actor, action: Action) -> StationCard:
+    """The keeper's station, checked: it exists, the actor may act there, it is open."""
+    if actor.scope.station_id is None:
+        authorize(actor, action)  # a non-keeper gets the role answer
+        raise NotAllowed(N_("You are not allowed to do that."))
+    station = await uow.network.station_by_id(actor.scope.station_id)
+    if station is None:
+        raise NotFound(N_("Your station no longer exists. Ask county staff."))
+    authorize(actor, action, place_of(station))
+    if action is Action.RECORD_LEDGER and station.status is StationStatus.REMOVED:
+        raise NotAllowed(N_("This station has been removed; its ledger is closed."))
+    return station
+
+
+def occurred_at(command: Command, now: datetime) -> datetime:
+    """When the keeper did it: the message's own date when it is believable, else now."""
+    sent = command.occurred_at
+    if sent is None or sent > now + CLOCK_SKEW or sent < now - SENT_AT_TRUSTED_FOR:
+        return now
+    return min(sent, now)
+
+
+async def entry_period(uow: UnitOfWork, station: StationCard, when: datetime, now: datetime):
+    """The period an entry made `when` counts in: its own month, unless that month is
+    already closed by the review (then the month it was logged in)."""
+    own = Period.of(when, station.county_timezone)
+    current = Period.of(now, station.county_timezone)
+    if own == current:
+        return own
+    if await uow.locks.locked_at(station.county_id, str(own)) is not None:
+        if not await uow.locks.exception_open(station.id, str(own), now):
+            return current
+    return own
+
+
+def base_row(
+    station: StationCard,
+    actor: Actor,
+    kind: EntryKind,
+    request_key: str,
+    *,
+    period: Period | str,
+    when: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns every entry has: where, what, when it happened and was logged, by whom,
+    for which request."""
+    return {
+        "station_id": station.id,
+        "kind": kind.value,
+        "period": str(period),
+        "occurred_at": when,
+        "recorded_at": now,
+        "recorded_by": actor.person_id,
+        "source": actor.channel,
+        "request_key": request_key,
+    }
+
+
+STATUS_TEXT = {
+    "picked_up": N_("picked up"),
+    "returned": N_("returned"),
+    "voided": N_("voided"),
+    "waiting": N_("waiting"),
+}

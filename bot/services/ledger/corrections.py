@@ -1,0 +1,142 @@
+"""Seeing and correcting the ledger: recent entries, one entry's history, voids.
+
+Nothing is edited or deleted: a void writes a reversal entry (negated amounts, in the
+period of the entry it reverses, so every metric stays a plain SUM) with who, when and why.
+A month closed by the review needs a staff exception; such a void is marked post-close.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.commands import EntryHistory, RecentEntries, VoidEntry
+from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.ledger import TRACKED, EntryKind, EntryView
+from bot.domain.network import StationCard
+from bot.domain.periods import Period
+from bot.domain.text import N_
+from bot.services.authz import Action, Actor
+from bot.services.env import Env
+from bot.services.ledger.common import Recorded, base_row, own_station
+from bot.services.ports import UnitOfWork
+
+
+async def recent_entries(
+    query: RecentEntries, actor: Actor, uow: UnitOfWork, env: Env
+) -> list[EntryView]:
+    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    return await uow.ledger.recent(station.id, query.limit)
+
+
+async def entry_history(
+    query: EntryHistory, actor: Actor, uow: UnitOfWork, env: Env
+) -> list[EntryView]:
+    """The entry and everything that points at it, oldest first."""
+    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    entry = await uow.ledger.entry(query.entry_id)
+    if entry is None or entry.station_id != station.id:
+        raise NotFound(N_("No entry #{id} at your station."), id=query.entry_id)
+    return [entry, *await uow.ledger.related(query.entry_id)]
+
+
+async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env) -> Recorded:
+    reason = (command.reason or "").strip()
+    if len(reason) < 2:
+        raise InvalidInput(N_("Give a reason for the correction, e.g. 金额输错 (wrong amount)."))
+    now = env.clock.now()
+    station = await own_station(uow, actor, Action.RECORD_LEDGER)
+    earlier = await uow.ledger.entry_by_request_key(command.request_key)
+    if earlier is not None:
+        return Recorded(earlier, replay=True)
+    entry = await uow.ledger.entry(command.entry_id)
+    if entry is None or entry.station_id != station.id:
+        raise NotFound(N_("No entry #{id} at your station."), id=command.entry_id)
+    if entry.is_reversal:
+        raise InvalidInput(N_("Entry #{id} is itself a correction."), id=entry.id)
+    if entry.reversed_by_id is not None:
+        raise InvalidInput(
+            N_("Entry #{id} was already voided (by #{by})."), id=entry.id, by=entry.reversed_by_id
+        )
+    post_close = await _check_open(uow, station, entry, now)
+    await _undo_effects(uow, entry)
+    reversal_id = await uow.ledger.add_entry(
+        {
+            # In the period of the entry it reverses, so sums stay per month.
+            **base_row(
+                station,
+                actor,
+                entry.kind,
+                command.request_key,
+                period=entry.period,
+                when=now,
+                now=now,
+            ),
+            "amount_fen": -entry.amount_fen,
+            "fee_fen": -entry.fee_fen,
+            "parcel_count": -entry.parcel_count,
+            "tracking_no": entry.tracking_no,
+            "reverses_id": entry.id,
+            "reason": reason,
+            "post_close": post_close,
+        }
+    )
+    assert reversal_id is not None
+    if entry.kind in TRACKED:
+        await uow.ledger.release_tracking(entry.id)
+    reversal = await uow.ledger.entry(reversal_id)
+    await uow.audit.record(
+        at=now,
+        actor_person_id=actor.person_id,
+        action="ledger.void",
+        subject=f"entry:{entry.id}",
+        details={"reversal": reversal_id, "reason": reason},
+    )
+    assert reversal is not None
+    return Recorded(reversal, replay=False)
+
+
+async def _check_open(
+    uow: UnitOfWork, station: StationCard, entry: EntryView, now: datetime
+) -> bool:
+    """May this entry still be corrected? True when only a staff exception allows it
+    (the correction is then a post-close adjustment)."""
+    timezone = station.county_timezone
+    locked_at = await uow.locks.locked_at(station.county_id, entry.period)
+    if locked_at is not None:
+        if await uow.locks.exception_open(station.id, entry.period, now):
+            return True
+        raise NotAllowed(
+            N_(
+                "{period} was closed on {date} by the monthly review, so entry #{id} can "
+                "no longer be changed. Ask county staff to open an exception for your "
+                "station."
+            ),
+            period=entry.period,
+            date=locked_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d"),
+            id=entry.id,
+        )
+    if Period.parse(entry.period) < Period.of(now, timezone).previous():
+        raise NotAllowed(
+            N_("Entry #{id} belongs to {period}, which is closed. Ask county staff."),
+            id=entry.id,
+            period=entry.period,
+        )
+    return False
+
+
+async def _undo_effects(uow: UnitOfWork, entry: EntryView) -> None:
+    if entry.kind is EntryKind.PARCEL_IN:
+        if not await uow.ledger.set_parcel_status(
+            entry.id, expect="waiting", status="voided", closed_by_id=None
+        ):
+            raise InvalidInput(
+                N_("This parcel was already picked up or returned: void that first.")
+            )
+    elif entry.kind in (EntryKind.PARCEL_PICKUP, EntryKind.PARCEL_RETURN):
+        assert entry.refers_to_id is not None
+        status = "picked_up" if entry.kind is EntryKind.PARCEL_PICKUP else "returned"
+        if not await uow.ledger.set_parcel_status(
+            entry.refers_to_id, expect=status, status="waiting", closed_by_id=None
+        ):
+            raise InvalidInput(N_("That parcel has changed since; nothing was voided."))

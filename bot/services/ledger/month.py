@@ -1,0 +1,83 @@
+"""The month at a glance (/month): the station's figures against its county's policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.assessment import Assessment, Figures, Thresholds, assess, months_open, window
+from bot.domain.commands import FindTracked, ListProducts, ShowMonth
+from bot.domain.ledger import EntryView
+from bot.domain.network import StationCard
+from bot.domain.periods import Period
+from bot.domain.policy import MonthMetrics
+from bot.services.authz import Action, Actor
+from bot.services.env import Env
+from bot.services.ledger.common import own_station
+from bot.services.policy import load_policy
+from bot.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class MonthView:
+    station: StationCard
+    period: Period
+    metrics: MonthMetrics
+    thresholds: Thresholds
+    verdict: Assessment
+    waiting: int
+    days_left: int
+
+
+async def show_month(query: ShowMonth, actor: Actor, uow: UnitOfWork, env: Env) -> MonthView:
+    now = env.clock.now()
+    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    timezone = station.county_timezone
+    period = Period.parse(query.period) if query.period else Period.of(now, timezone)
+    totals = await uow.ledger.period_totals(station.id, str(period))
+    counts = await uow.ledger.entry_counts(station.id, str(period))
+    waiting = await uow.ledger.waiting_count(station.id)
+    # The county's own policy decides thresholds and which kinds count.
+    _, policy = await load_policy(uow, station.county_id)
+    m = policy.metrics
+    metrics = MonthMetrics.from_totals(
+        totals,
+        counts,
+        downstream=m.downstream_kinds,
+        upstream_yuan=m.upstream_yuan_kinds,
+        upstream_parcels=m.upstream_parcel_kinds,
+    )
+    thresholds = policy.thresholds_for(station.tier)
+    # The month's verdict's own test (window average and grace included), so /month and
+    # the verdict scoring sends after the month cannot disagree.
+    earlier = Figures()
+    for before in window(period, policy.assessment.window_months)[1:]:
+        done = await uow.ledger.period_totals(station.id, str(before))
+        earlier += policy.month_metrics(done).figures
+    verdict = assess(
+        metrics.figures,
+        thresholds,
+        policy.rules(),
+        earlier=earlier,
+        months_open=months_open(station.opened_on, period),
+    )
+    return MonthView(
+        station=station,
+        period=period,
+        metrics=metrics,
+        thresholds=thresholds,
+        verdict=verdict,
+        waiting=waiting,
+        days_left=period.days_left(now, timezone),
+    )
+
+
+async def list_products(query: ListProducts, actor: Actor, uow: UnitOfWork, env: Env) -> list[str]:
+    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    return await uow.ledger.products(station.county_id)
+
+
+async def find_tracked(
+    query: FindTracked, actor: Actor, uow: UnitOfWork, env: Env
+) -> EntryView | None:
+    station = await own_station(uow, actor, Action.RECORD_LEDGER)
+    return await uow.ledger.tracked_entry(station.id, query.direction, query.tracking_no)

@@ -1,0 +1,233 @@
+"""The words of notices, rendered at send time in the reader's language.
+
+One function per notice kind turns the notice's params (plain facts) into text; actions
+keep their intent and args and get a translated label. How actions are offered is the
+channel's business (Telegram: buttons; a text-only channel: `notice_plaintext`). No text
+here names a channel's command: a channel may add its own hint after the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.dialogs import DIALOG_EXPIRED
+from bot.domain.money import format_fen
+from bot.domain.notices import Intent, NoticeAction, NoticeKind
+from bot.domain.text import N_
+from bot.i18n import Translator
+
+MAX_LISTED = 40  # station codes per group in the digest
+STEPS = ("active", "warned", "probation", "candidate")
+
+STEP_MEANING = {
+    "active": N_("Targets met: the station stays in good standing."),
+    "warned": N_("Yellow card (黄牌): one more failing month puts the station on probation."),
+    "probation": N_("Probation (整改): the station must meet its targets or face removal."),
+    "candidate": N_(
+        "Removal candidate (淘汰候选): county staff will decide whether the station stays."
+    ),
+}
+
+DECISION_TEXTS = {
+    "remove": N_("County staff decided to remove {station} from the network. Reason: {reason}"),
+    "keep": N_("County staff decided {station} stays, on probation. Reason: {reason}"),
+    "reinstate": N_("{station} has been reinstated in the network. Reason: {reason}"),
+}
+
+
+@dataclass(frozen=True)
+class RenderedAction:
+    label: str
+    intent: Intent
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    kind: NoticeKind
+    text: str
+    actions: tuple[RenderedAction, ...] = ()
+
+
+def yuan(fen: int) -> str:
+    return format_fen(fen, compact=True)
+
+
+def render(
+    kind: NoticeKind | str,
+    params: Mapping[str, Any],
+    actions: Iterable[NoticeAction],
+    language: str,
+) -> RenderedNotice:
+    """The notice as the reader sees it. Raises KeyError/ValueError on a notice this code
+    cannot render (an unknown kind, missing params): the outbox marks it failed."""
+    kind = NoticeKind(kind)
+    t = Translator(language)
+    return RenderedNotice(
+        kind,
+        TEXTS[kind](params, t),
+        tuple(RenderedAction(t(a.label), a.intent, a.args) for a in actions),
+    )
+
+
+# --- one text per kind ---------------------------------------------------------------
+
+
+def verdict_text(p: Mapping[str, Any], t: Translator) -> str:
+    head = t(
+        "{period} monthly review for {station} ({code}):",
+        period=p["period"],
+        station=p["station"],
+        code=p["code"],
+    )
+    if p["verdict"] == "grace":
+        return head + "\n" + t("New station: not judged during its first months.")
+    figures = t(
+        "Downstream {down} / {target_down} yuan · upstream {up} / {target_up} yuan "
+        "or {parcels} / {target_parcels} parcels",
+        down=yuan(p["downstream_fen"]),
+        target_down=yuan(p["target_downstream_fen"]),
+        up=yuan(p["upstream_fen"]),
+        target_up=yuan(p["target_upstream_fen"]),
+        parcels=p["upstream_parcels"],
+        target_parcels=p["target_upstream_parcels"],
+    )
+    if p["verdict"] == "pass":
+        return "\n".join([head, "✅ " + t("Passed."), figures])
+    lines = [
+        head,
+        "⚠️ " + t("Not passed ({n} month(s) in a row).", n=p["failing_months"]),
+        figures,
+    ]
+    missing = []
+    if p["missing_downstream_fen"]:
+        missing.append(t("{amount} yuan downstream", amount=yuan(p["missing_downstream_fen"])))
+    if p["missing_upstream_fen"] and p["missing_upstream_parcels"]:
+        missing.append(
+            t(
+                "{amount} yuan upstream or {parcels} upstream parcels",
+                amount=yuan(p["missing_upstream_fen"]),
+                parcels=p["missing_upstream_parcels"],
+            )
+        )
+    if missing:
+        lines.append(t("It was short by: {what}.", what=t("; ").join(missing)))
+    lines.append(t(STEP_MEANING[p["ladder_step"]]))
+    return "\n".join(lines)
+
+
+def _codes(codes: list[str], total: int, t: Translator) -> str:
+    shown = ", ".join(codes)
+    if total > len(codes):
+        shown += " " + t("… and {n} more", n=total - len(codes))
+    return shown
+
+
+def digest_text(p: Mapping[str, Any], t: Translator) -> str:
+    counts, codes = p["counts"], p["codes"]
+    lines = [
+        t("{county} · monthly review {period}", county=p["county"], period=p["period"])
+        + (" · " + t("re-run #{n}", n=p["run_no"]) if p["run_no"] > 1 else ""),
+        t(
+            "{n} stations: {passed} passed, {warned} warned, {probation} on probation, "
+            "{candidates} removal candidates, {grace} new (not judged).",
+            n=p["stations"],
+            passed=counts["active"],
+            warned=counts["warned"],
+            probation=counts["probation"],
+            candidates=counts["candidate"],
+            grace=p["grace"],
+        ),
+    ]
+    for step, label in (
+        ("warned", N_("Warned")),
+        ("probation", N_("Probation")),
+        ("candidate", N_("Removal candidates")),
+    ):
+        if counts[step]:
+            lines.append(f"{t(label)}: {_codes(codes[step], counts[step], t)}")
+    if p["decisions"]:
+        lines.append(t("Removal needs your decision: choose a station below."))
+    return "\n".join(lines)
+
+
+def nudge_text(p: Mapping[str, Any], t: Translator) -> str:
+    parts = []  # None: that target is on course
+    if p["missing_downstream_fen"] is not None:
+        parts.append(t("{amount} yuan downstream", amount=yuan(p["missing_downstream_fen"])))
+    if p["missing_upstream_fen"] is not None:
+        parts.append(
+            t(
+                "{amount} yuan upstream or {parcels} upstream parcels",
+                amount=yuan(p["missing_upstream_fen"]),
+                parcels=p["missing_upstream_parcels"],
+            )
+        )
+    return t(
+        "{station}: at this pace the month's targets will be missed. Still missing: "
+        "{what}. {days} days left.",
+        station=p["station"],
+        what=t("; ").join(parts) if parts else "—",
+        days=p["days_left"],
+    )
+
+
+def idle_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Nothing has been logged at {station} for {days} days. Log today's parcels and "
+        "sales so the month counts.",
+        station=p["station"],
+        days=p["days"],
+    )
+
+
+def idle_digest_text(p: Mapping[str, Any], t: Translator) -> str:
+    lines = [t("Stations idle for {days} days or more:", days=p["min_days"])]
+    lines += [
+        t("{code} {name}: {days} days", code=code, name=name, days=days)
+        for code, name, days in p["stations"]
+    ]
+    return "\n".join(lines)
+
+
+def stranded_text(p: Mapping[str, Any], t: Translator) -> str:
+    lines = [t("{n} parcels are still waiting for pickup:", n=p["count"])]
+    for parcel in p["parcels"]:
+        lines.append(
+            f"{parcel['pickup_code']} · {parcel['recipient']} · {parcel['arrived_on'][5:]}"
+            + (" · " + t("over a week: consider returning it") if parcel["old"] else "")
+        )
+    lines.append(t("Call the recipients, or return parcels nobody claims."))
+    return "\n".join(lines)
+
+
+def stranded_digest_text(p: Mapping[str, Any], t: Translator) -> str:
+    lines = [t("Stations with many parcels waiting over {hours} h:", hours=p["hours"])]
+    lines += [
+        t("{code} {name}: {n} parcels", code=code, name=name, n=n)
+        for code, name, n in p["stations"]
+    ]
+    return "\n".join(lines)
+
+
+def decision_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(DECISION_TEXTS[p["decision"]], station=p["station"], reason=p["reason"])
+
+
+def dialog_expired_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(DIALOG_EXPIRED, minutes=p["minutes"])
+
+
+TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
+    NoticeKind.VERDICT: verdict_text,
+    NoticeKind.DIGEST: digest_text,
+    NoticeKind.NUDGE: nudge_text,
+    NoticeKind.IDLE: idle_text,
+    NoticeKind.IDLE_DIGEST: idle_digest_text,
+    NoticeKind.STRANDED: stranded_text,
+    NoticeKind.STRANDED_DIGEST: stranded_digest_text,
+    NoticeKind.DECISION: decision_text,
+    NoticeKind.DIALOG_EXPIRED: dialog_expired_text,
+}

@@ -1,0 +1,247 @@
+"""Step-by-step forms in Telegram: the core's form engine, rendered as messages and buttons.
+
+The engine (`bot.services.forms`) decides what to ask and what the answers mean; this
+module only shows a `Question` as a message with one button per choice, a `Confirmation`
+as a summary with Save / Cancel, and runs a `Finished` form's command through the
+services. Buttons carry the choice's index, not its value (a Chinese product name is too
+long for Telegram's 64-byte callback data); the values are kept beside the session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from aiogram import Bot, F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.errors import InvalidInput
+from bot.domain.text import N_, Text
+from bot.i18n import Translator
+from bot.services.authz import Action, Actor
+from bot.services.bus import Services
+from bot.services.forms import Confirmation, Finished, Question, Session, Step
+from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
+from handlers.telegram.keys import press_key
+from handlers.telegram.render import entry_saved
+from handlers.telegram.routing import Routes
+from handlers.telegram.waybill import tracking_from_media
+
+router = Routes("forms")
+RECORD = {"action": Action.RECORD_LEDGER}
+FORM_COMMANDS = ("intake", "ship", "sale", "proxy", "service")
+NEXT_IN_BATCH = N_("Next parcel, or /done when finished.")
+
+
+class FormDialog(StatesGroup):
+    filling = State()
+    confirming = State()
+
+
+def _label(label: Text | str, t: Translator) -> str:
+    return t(label) if isinstance(label, Text) else label
+
+
+def question_markup(question: Question, t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, choice in enumerate(question.choices):
+        builder.button(text=_label(choice.label, t)[:60], callback_data=FieldChoiceCb(index=index))
+    builder.button(text=t("✖ Cancel"), callback_data=CancelCb())
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def show(
+    bot: Bot, chat_id: int, state: FSMContext, step: Step, t: Translator, head: str = ""
+) -> None:
+    """Keep the step's session in the dialog state and show it (`head` ends its first line)."""
+    if isinstance(step, Question):
+        await state.set_state(FormDialog.filling)
+        await state.set_data(
+            {"session": step.session.to_dict(), "choices": [c.value for c in step.choices]}
+        )
+        lines = [t(line) for line in step.lines]
+        lines[0] += head
+        text = "\n\n".join(lines)
+        await bot.send_message(chat_id, text, reply_markup=question_markup(step, t))
+        return
+    assert isinstance(step, Confirmation)
+    await state.set_state(FormDialog.confirming)
+    await state.set_data({"session": step.session.to_dict(), "choices": []})
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("✅ Save"), callback_data=FormSaveCb(nonce=step.session.nonce))
+    builder.button(text=t("✖ Cancel"), callback_data=CancelCb())
+    lines = [t(line) for line in step.lines] + ["⚠️ " + t(w) for w in step.warnings]
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=builder.as_markup())
+
+
+async def save(
+    bot: Bot,
+    chat_id: int,
+    user_id: int,
+    state: FSMContext,
+    done: Finished,
+    services: Services,
+    actor: Actor,
+    t: Translator,
+    sent_at=None,
+) -> None:
+    command = dataclasses.replace(
+        done.command, request_key=press_key(user_id, done.session.nonce), occurred_at=sent_at
+    )
+    recorded = await services.run(command, actor)
+    saved = entry_saved(recorded, t)
+    if done.next_session is None:
+        await state.clear()
+        await bot.send_message(chat_id, saved)
+        return
+    # Batch mode: straight on to the next parcel, with a fresh nonce.
+    ctx = services.form_context(actor, t.language)
+    following = await services.forms.question(
+        done.next_session, ctx, prefix=[Text(saved), Text(NEXT_IN_BATCH)]
+    )
+    await show(bot, chat_id, state, following, t)
+
+
+async def take(
+    bot: Bot,
+    chat_id: int,
+    user_id: int,
+    state: FSMContext,
+    text: str,
+    services: Services,
+    actor: Actor,
+    t: Translator,
+    sent_at=None,
+) -> None:
+    data = await state.get_data()
+    session = Session.from_dict(data["session"])
+    step = await services.forms.answer(session, text, services.form_context(actor, t.language))
+    if isinstance(step, Finished):
+        await save(bot, chat_id, user_id, state, step, services, actor, t, sent_at)
+    else:
+        await show(bot, chat_id, state, step, t)
+
+
+async def open_form(
+    bot: Bot, chat_id: int, state: FSMContext, name: str, services: Services, actor, t
+) -> None:
+    ctx = services.form_context(actor, t.language)
+    question = await services.forms.start(name, ctx)
+    await show(bot, chat_id, state, question, t, head=" · /cancel")
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+def _opener(name: str) -> None:
+    async def by_command(
+        message: Message, state: FSMContext, bot: Bot, actor: Actor, t: Translator, services
+    ) -> None:
+        await open_form(bot, message.chat.id, state, name, services, actor, t)
+
+    async def by_button(
+        query: CallbackQuery, state: FSMContext, bot: Bot, actor: Actor, t: Translator, services
+    ) -> None:
+        await query.answer()
+        await open_form(bot, query.from_user.id, state, name, services, actor, t)
+
+    router.message(Command(name), flags=RECORD)(by_command)
+    router.callback_query(MenuCb.filter(F.item == name), flags=RECORD)(by_button)
+
+
+for _form in FORM_COMMANDS:
+    _opener(_form)
+
+
+@router.message(StateFilter(FormDialog.filling, FormDialog.confirming), Command("done"))
+async def done(message: Message, state: FSMContext, t: Translator) -> None:
+    data = await state.get_data()
+    saved = Session.from_dict(data["session"]).saved if data.get("session") else 0
+    await state.clear()
+    head = t("Done: {n} saved.", n=saved) + " " if saved else t("Done.") + " "
+    await message.answer(head + t("Send /month to see the month, /menu for the menu."))
+
+
+@router.message(StateFilter(FormDialog.filling), flags=RECORD)
+async def answer(
+    message: Message, state: FSMContext, bot: Bot, actor: Actor, t: Translator, services
+) -> None:
+    data = await state.get_data()
+    session = Session.from_dict(data["session"])
+    current = services.forms.spec(session).fields[session.step]
+    text = message.text
+    if text is None and current.accepts_media and (message.photo or message.document):
+        text = await tracking_from_media(bot, message, t)
+        if text is None:
+            return
+    if text is None:
+        await message.answer(t("Please answer with text.") + "\n" + t(current.prompt))
+        return
+    await take(
+        bot, message.chat.id, message.from_user.id, state, text, services, actor, t, message.date
+    )
+
+
+@router.callback_query(StateFilter(FormDialog.filling), FieldChoiceCb.filter(), flags=RECORD)
+async def choice(
+    query: CallbackQuery,
+    callback_data: FieldChoiceCb,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services,
+) -> None:
+    choices = (await state.get_data()).get("choices", [])
+    if not 0 <= callback_data.index < len(choices):
+        # A button from an earlier question: it no longer answers anything.
+        await query.answer(t("That button is from an earlier question."))
+        return
+    # Answered after the work, so an error can still be shown on this press.
+    user = query.from_user.id
+    await take(bot, user, user, state, choices[callback_data.index], services, actor, t)
+    await query.answer()
+
+
+@router.callback_query(StateFilter(FormDialog.confirming), FormSaveCb.filter(), flags=RECORD)
+async def confirm(
+    query: CallbackQuery,
+    callback_data: FormSaveCb,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services,
+) -> None:
+    session = Session.from_dict((await state.get_data())["session"])
+    if session.nonce != callback_data.nonce:
+        # A button from an earlier form: this one is not saved by it.
+        await query.answer(t("Already saved."))
+        return
+    user = query.from_user.id
+    await save(bot, user, user, state, services.forms.finish(session), services, actor, t)
+    await query.answer()
+
+
+@router.message(StateFilter(None), F.photo | F.document, flags=RECORD)
+async def photo_starts_intake(
+    message: Message, state: FSMContext, bot: Bot, actor: Actor, t: Translator, services
+) -> None:
+    """A waybill photo sent outside any form starts an intake with its number: the
+    fastest path for a keeper with a parcel in one hand."""
+    number = await tracking_from_media(bot, message, t)
+    if number is None:
+        return
+    ctx = services.form_context(actor, t.language)
+    try:
+        first = await services.forms.start("intake", ctx)
+        step = await services.forms.answer(first.session, number, ctx)
+    except InvalidInput:
+        # Leave the keeper on the first step, told why, rather than nowhere.
+        await show(bot, message.chat.id, state, first, t)
+        raise
+    await show(bot, message.chat.id, state, step, t)

@@ -1,0 +1,154 @@
+"""What monthly scoring reads and writes: the county's stations, one aggregate over the
+ledger, consecutive failing months, score rows and station statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select, update
+
+from bot.domain.ledger import EntryKind
+from bot.services.ports import ScoreRow, StationRow, StoredScore
+from storage.repositories._county import county_station_ids
+from storage.repositories.base import Repo
+from storage.schema import ledger_entries, station_scores, stations
+
+
+class SqlScoreRepo(Repo):
+    async def stations(self, county_id: int) -> list[StationRow]:
+        query = (
+            select(
+                stations.c.id,
+                stations.c.code,
+                stations.c.name,
+                stations.c.tier,
+                stations.c.status,
+                stations.c.opened_on,
+            )
+            .where(stations.c.id.in_(county_station_ids(county_id)))
+            .order_by(stations.c.code)
+        )
+        return [StationRow(*row) for row in (await self.conn.execute(query)).all()]
+
+    async def window_totals(
+        self,
+        county_id: int,
+        periods: list[str],
+        downstream: Iterable[EntryKind],
+        upstream_yuan: Iterable[EntryKind],
+        upstream_parcels: Iterable[EntryKind],
+    ) -> dict[int, tuple[int, int, int]]:
+        """One GROUP BY over the ledger: reversals carry negated values."""
+        le = ledger_entries
+        downstream, upstream_yuan, upstream_parcels = (
+            list(downstream),
+            list(upstream_yuan),
+            list(upstream_parcels),
+        )
+
+        def total(column, kinds):
+            values = [k.value for k in kinds]
+            if not values:
+                return func.coalesce(func.sum(0), 0)
+            return func.coalesce(func.sum(case((le.c.kind.in_(values), column), else_=0)), 0)
+
+        query = (
+            select(
+                le.c.station_id,
+                total(le.c.amount_fen, downstream),
+                total(le.c.amount_fen, upstream_yuan),
+                total(le.c.parcel_count, upstream_parcels),
+            )
+            .where(
+                le.c.period.in_(periods),
+                # Other kinds would only add zeros: skipping them lets the index do more.
+                le.c.kind.in_({k.value for k in (*downstream, *upstream_yuan, *upstream_parcels)}),
+                le.c.station_id.in_(county_station_ids(county_id)),
+            )
+            .group_by(le.c.station_id)
+        )
+        rows = (await self.conn.execute(query)).all()
+        return {sid: (int(d), int(u), int(p)) for sid, d, u, p in rows}
+
+    async def failing_months(self, county_id: int, period: str) -> dict[int, int]:
+        latest = (
+            select(station_scores.c.station_id, func.max(station_scores.c.run_no).label("run_no"))
+            .where(station_scores.c.period == period)
+            .group_by(station_scores.c.station_id)
+            .subquery()
+        )
+        query = (
+            select(station_scores.c.station_id, station_scores.c.failing_months)
+            .join(
+                latest,
+                and_(
+                    latest.c.station_id == station_scores.c.station_id,
+                    latest.c.run_no == station_scores.c.run_no,
+                ),
+            )
+            .where(
+                station_scores.c.period == period,
+                station_scores.c.station_id.in_(county_station_ids(county_id)),
+            )
+        )
+        return dict((await self.conn.execute(query)).all())
+
+    # From this many rows on, PostgreSQL gets them by COPY (a county's month: thousands).
+    COPY_FROM = 200
+
+    async def write(self, rows: list[ScoreRow]) -> None:
+        if not rows:
+            return
+        if self.dialect == "postgresql" and len(rows) >= self.COPY_FROM:
+            await self._copy(rows)
+        else:  # executemany: the statement is compiled once for all rows
+            await self.conn.execute(self.insert(station_scores).on_conflict_do_nothing(), rows)
+
+    async def _copy(self, rows: list[ScoreRow]) -> None:
+        """COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING: the same
+        outcome as the executemany (a row already written is skipped), a fraction of the
+        round trips. The staging table lives only until this transaction ends."""
+        columns = [c.name for c in station_scores.columns]
+        # Through SQLAlchemy first: it begins the transaction the COPY then joins.
+        await self.conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE score_rows_staging "
+            "(LIKE station_scores INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        raw = await self.conn.get_raw_connection()
+        driver = raw.driver_connection  # asyncpg's connection, inside the same transaction
+        await driver.copy_records_to_table(
+            "score_rows_staging",
+            records=[tuple(row[c] for c in columns) for row in rows],
+            columns=columns,
+        )
+        names = ", ".join(columns)
+        await self.conn.exec_driver_sql(
+            f"INSERT INTO station_scores ({names}) SELECT {names} FROM score_rows_staging "
+            "ON CONFLICT DO NOTHING"
+        )
+        await self.conn.exec_driver_sql("DROP TABLE score_rows_staging")
+
+    async def of_month(self, county_id: int, period: str) -> list[StoredScore]:
+        query = (
+            select(station_scores, stations.c.code)
+            .join(stations, stations.c.id == station_scores.c.station_id)
+            .where(
+                station_scores.c.period == period,
+                station_scores.c.station_id.in_(county_station_ids(county_id)),
+            )
+            .order_by(stations.c.code, station_scores.c.run_no)
+        )
+        return [StoredScore(**row) for row in (await self.conn.execute(query)).mappings().all()]
+
+    async def set_statuses(self, changes: dict[int, str], now: datetime) -> None:
+        by_status: dict[str, list[int]] = {}
+        for station_id, status in changes.items():
+            by_status.setdefault(status, []).append(station_id)
+        for status, ids in by_status.items():
+            for start in range(0, len(ids), 1000):
+                await self.conn.execute(
+                    update(stations)
+                    .where(stations.c.id.in_(ids[start : start + 1000]))
+                    .values(status=status, updated_at=now)
+                )
