@@ -1,16 +1,18 @@
-"""How close does alert delivery come to Telegram's limit?
+"""How close does notice delivery come to Telegram's limit?
 `python -m benchmarks.alert_fanout [--alerts 3000] [--limit 30]`
 
-Enqueues N alerts to N distinct private chats in a fresh SQLite database, then delivers
-them with the real worker (jobs/outbox_worker.py) and the real Telegram sender (aiogram
-over HTTP) to the Bot API double, whose flood control enforces the configured overall
-limit (Telegram's 30 messages/s by default; 1/s per chat and 20/min per group as well).
+Enqueues N notices to N registered people (each with a private Telegram chat) in a fresh
+SQLite database, then delivers them with the real worker (jobs/outbox_worker.py: each
+person resolved to their chat and language when claimed, each notice rendered in that
+language when sent) and the real Telegram sender (aiogram over HTTP) to the Bot API
+double, whose flood control enforces the configured overall limit (Telegram's 30
+messages/s by default; 1/s per chat and 20/min per group as well).
 The fan-out rate is measured where Telegram would measure it, at the double: messages
 accepted per second between the first and the last arrival. It is printed with its
 fraction of the configured limit; the target is ≥ 0.9. The worker deliberately paces 5 %
 under each limit (`Limits.headroom`), so 0.95 is the ceiling by design.
 
-At 30/s, 3,000 alerts take a little under two minutes.
+At 30/s, 3,000 notices take a little under two minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.domain.alerts import Alert, AlertCategory
+from bot.domain.notices import Notice, NoticeKind
 from devtools.harness import DEMO_TOKEN
 from devtools.telegram_double.flood import FloodFakeTelegram
 from handlers.telegram.outbox_sender import TelegramSender
@@ -32,6 +34,7 @@ from jobs.outbox_worker import Limits, OutboxWorker
 from storage.engine import create_engine, write_transaction
 from storage.migrate import upgrade
 from storage.repositories.outbox import SqlOutboxRepo
+from storage.schema import identities, people
 
 
 async def run(count: int, limit: float, database: Path) -> dict[str, float]:
@@ -48,12 +51,43 @@ async def run(count: int, limit: float, database: Path) -> dict[str, float]:
 
         flood.admit = timed_admit  # type: ignore[method-assign]
         users = [fake.create_user(f"keeper {n}") for n in range(count)]
+        now = datetime.now(UTC)
         alerts = [
-            Alert(f"bench:{n}", AlertCategory.IDLE, str(user.id), f"alert {n}")
-            for n, user in enumerate(users)
+            Notice(
+                f"bench:{n}",
+                NoticeKind.IDLE,
+                {"station": f"station {n}", "days": 3},
+                person_id=n + 1,
+            )
+            for n in range(count)
         ]
         async with write_transaction(engine) as conn:
-            await SqlOutboxRepo(conn).enqueue(alerts, datetime.now(UTC))
+            await conn.execute(
+                people.insert(),
+                [
+                    {
+                        "id": n + 1,
+                        "display_name": f"k{n}",
+                        "language": ("zh", "en")[n % 2],
+                        "created_at": now,
+                    }
+                    for n in range(count)
+                ],
+            )
+            await conn.execute(
+                identities.insert(),
+                [
+                    {
+                        "person_id": n + 1,
+                        "channel": "telegram",
+                        "external_id": str(user.id),
+                        "chat_id": str(user.id),
+                        "created_at": now,
+                    }
+                    for n, user in enumerate(users)
+                ],
+            )
+            await SqlOutboxRepo(conn).enqueue(alerts, now)
 
         bot = make_bot(DEMO_TOKEN, fake.base_url)
         worker = OutboxWorker(engine, TelegramSender(bot), limits=Limits(per_second=limit))
@@ -85,7 +119,7 @@ async def run(count: int, limit: float, database: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--alerts", type=int, default=3000, help="alerts, one per chat")
+    parser.add_argument("--alerts", type=int, default=3000, help="notices, one per person")
     parser.add_argument("--limit", type=float, default=30, help="overall messages/s")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -243,6 +243,14 @@ ledger_entries = Table(
     # A correction made after the month was scored, under a staff exception.
     Column("post_close", Boolean, nullable=False, server_default=false()),
     Index("ix_ledger_station_period_kind", "station_id", "period", "kind"),
+    # The scoring aggregate as an index-only scan of the kinds it sums (migration 0005).
+    Index(
+        "ix_ledger_period_kind_station",
+        "period",
+        "kind",
+        "station_id",
+        postgresql_include=["amount_fen", "parcel_count"],
+    ).ddl_if(dialect="postgresql"),
     # An entry is reversed at most once.
     Index("uq_ledger_reverses", "reverses_id", unique=True),
 )

@@ -81,6 +81,9 @@ class Figures:
         )
 
 
+_NOTHING = Figures()
+
+
 @dataclass(frozen=True)
 class Rules:
     """The county policy's part of the test (defaults: the plain test, no grace)."""
@@ -127,7 +130,7 @@ def assess(
     thresholds: Thresholds,
     rules: Rules = Rules(),
     *,
-    earlier: Figures = Figures(),
+    earlier: Figures = _NOTHING,
     months_open: int | None = None,
     projection: Projection | None = None,
 ) -> Assessment:
@@ -140,21 +143,23 @@ def assess(
     is missing is still counted from what has been logged.
     """
     window = rules.window_months
-    logged = earlier + month
+    logged = earlier + month if earlier != _NOTHING else month
     if projection is not None:
         month = month.scaled(projection.month_days, max(1, projection.elapsed_days))
-    judged = (earlier + month).scaled(1, window)
+        judged = (earlier + month).scaled(1, window)
+    else:
+        judged = logged if window == 1 else logged.scaled(1, window)
     yuan_ok = judged.upstream_fen >= thresholds.upstream_fen
     parcels_ok = judged.upstream_parcels >= thresholds.upstream_parcels
     down_ok = judged.downstream_fen >= thresholds.downstream_fen or not rules.require_downstream
-    up_ok = {
-        UpstreamRule.YUAN_OR_PARCELS: yuan_ok or parcels_ok,
-        UpstreamRule.YUAN_AND_PARCELS: yuan_ok and parcels_ok,
-        UpstreamRule.YUAN: yuan_ok,
-        UpstreamRule.PARCELS: parcels_ok,
-    }[rules.upstream_rule]
-    counts_yuan = rules.upstream_rule is not UpstreamRule.PARCELS
-    counts_parcels = rules.upstream_rule is not UpstreamRule.YUAN
+    rule = rules.upstream_rule
+    if rule is UpstreamRule.YUAN_OR_PARCELS:
+        up_ok = yuan_ok or parcels_ok
+    elif rule is UpstreamRule.YUAN_AND_PARCELS:
+        up_ok = yuan_ok and parcels_ok
+    else:
+        up_ok = yuan_ok if rule is UpstreamRule.YUAN else parcels_ok
+    counts_yuan, counts_parcels = rule is not UpstreamRule.PARCELS, rule is not UpstreamRule.YUAN
 
     def short(target: int, done: int, counts: bool) -> int:
         # An average over `window` months meets the target when the sum reaches target × window.

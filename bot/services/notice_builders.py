@@ -193,7 +193,9 @@ def stranded_notices(
     day: str, waiting: dict[int, list[dict]], return_before: datetime, timezone: str, keepers
 ) -> list[Notice]:
     """`waiting`: the parcels waiting too long, by station id."""
-    params = {sid: stranded_params(found, return_before, timezone) for sid, found in waiting.items()}
+    params = {
+        sid: stranded_params(found, return_before, timezone) for sid, found in waiting.items()
+    }
     return fan_out(
         params,
         keepers,

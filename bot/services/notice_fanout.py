@@ -42,8 +42,4 @@ def fan_out(
     for r in readers:
         if r.station_id is not None:
             by_station.setdefault(r.station_id, []).append(r.person_id)
-    return [
-        notice(fact, person)
-        for fact in facts
-        for person in by_station.get(station(fact), ())
-    ]
+    return [notice(fact, person) for fact in facts for person in by_station.get(station(fact), ())]

@@ -25,4 +25,3 @@ def chosen(notice: RenderedNotice, reply: str) -> RenderedAction | None:
         return None
     n = int(text)  # int() reads full-width digits as well
     return notice.actions[n - 1] if 1 <= n <= len(notice.actions) else None
-

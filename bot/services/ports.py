@@ -364,10 +364,11 @@ class DecisionRepo(Protocol):
 
 class RecipientRepo(Protocol):
     async def keepers(self, county_id: int) -> list[Recipient]:
-        """Keepers of the county's stations with a live grant and a Telegram chat."""
+        """Everyone with a live keeper grant on one of the county's stations, whatever
+        channel they use (or none)."""
 
     async def staff(self, county_id: int) -> list[Recipient]:
-        """County staff of the county with a live grant and a Telegram chat."""
+        """Everyone with a live county-staff grant for the county."""
 
 
 class ActivityRepo(Protocol):

@@ -13,10 +13,10 @@ from bot.domain.errors import InvalidInput
 from bot.domain.numbers import parse_whole_number
 from bot.domain.text import N_
 from bot.i18n import Translator
+from bot.presenters.texts import entry_line, zone_name
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.keys import message_key
-from handlers.telegram.render import entry_line, zone_name
 from handlers.telegram.routing import Routes
 from handlers.telegram.stations import station_zone
 

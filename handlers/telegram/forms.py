@@ -21,12 +21,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.errors import InvalidInput
 from bot.domain.text import N_, Text
 from bot.i18n import Translator
+from bot.presenters.texts import entry_saved
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
 from handlers.telegram.keys import press_key
-from handlers.telegram.render import entry_saved
 from handlers.telegram.routing import Routes
 from handlers.telegram.waybill import tracking_from_media
 

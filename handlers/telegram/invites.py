@@ -17,10 +17,10 @@ from bot.config import Settings
 from bot.domain.commands import CreateInvite, ShowStation
 from bot.domain.roles import ROLE_LABELS, Role
 from bot.i18n import Translator
+from bot.presenters import texts as render
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.invites import CreatedInvite
-from handlers.telegram import render
 from handlers.telegram.callbacks import InviteConfirmCb, MenuCb
 from handlers.telegram.keyboards import confirm_invite
 from handlers.telegram.keys import message_key, press_key

@@ -23,10 +23,10 @@ from bot.domain.errors import InvalidInput
 from bot.domain.numbers import parse_whole_number
 from bot.domain.text import N_
 from bot.i18n import Translator
+from bot.presenters import texts as render
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.ladder import Decision
-from handlers.telegram import render
 from handlers.telegram.callbacks import CancelCb
 from handlers.telegram.keys import message_key, press_key
 from handlers.telegram.routing import Routes

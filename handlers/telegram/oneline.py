@@ -24,12 +24,12 @@ from bot.domain.commands import FindParcels
 from bot.domain.errors import InvalidInput
 from bot.domain.one_line import parse_line, unusual_amounts
 from bot.i18n import Translator
+from bot.presenters.texts import entry_saved
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, FormSaveCb
 from handlers.telegram.keys import message_key
 from handlers.telegram.parcels import show_matches
-from handlers.telegram.render import entry_saved
 from handlers.telegram.routing import Routes
 
 router = Routes("oneline")

@@ -19,11 +19,11 @@ from bot.domain.one_line import parse_pickup_code
 from bot.domain.phones import parse_phone
 from bot.domain.text import N_
 from bot.i18n import Translator
+from bot.presenters.texts import BEIJING, entry_saved, local_time
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, MenuCb, ParcelCb
 from handlers.telegram.keys import press_key
-from handlers.telegram.render import BEIJING, entry_saved, local_time
 from handlers.telegram.routing import Routes
 from handlers.telegram.stations import station_zone
 

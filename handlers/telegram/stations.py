@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.commands import ListStations, ShowStation
 from bot.i18n import Translator
+from bot.presenters import texts as render
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
-from handlers.telegram import render
 from handlers.telegram.callbacks import MenuCb, StationsPageCb
 from handlers.telegram.keyboards import stations_pager
 from handlers.telegram.routing import Routes

@@ -26,6 +26,7 @@ class MemoryAuditRepo:
         subject: str,
         details: dict[str, Any] | None = None,
     ) -> None:
+        self.tx.references("people", actor_person_id, "audit_log.actor_person_id")
         row_id = self.tx.next_id("audit_log")
         text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
         row = build(

@@ -18,6 +18,8 @@ class MemoryDecisionRepo:
         key = values["request_key"]
         if self.tx.first("station_decisions", lambda d: d.request_key == key):
             return False  # the same button pressed twice
+        self.tx.references("stations", values["station_id"], "station_decisions.station_id")
+        self.tx.references("people", values.get("decided_by"), "station_decisions.decided_by")
         decision_id = self.tx.next_id("station_decisions")
         row = build(Decision, {**values, "id": decision_id})
         self.tx.insert("station_decisions", decision_id, row)

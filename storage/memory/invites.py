@@ -30,6 +30,13 @@ class MemoryInviteRepo:
         ):
             return None  # ON CONFLICT (request_key) DO NOTHING
         self.tx.unique("invites", lambda i: i.token_hash == token_hash, "token_hash")
+        for table, key in (
+            ("counties", scope.county_id),
+            ("townships", scope.township_id),
+            ("stations", scope.station_id),
+            ("people", created_by),
+        ):
+            self.tx.references(table, key, "invites")
         invite_id = self.tx.next_id("invites")
         row = build(
             Invite,
@@ -82,6 +89,7 @@ class MemoryInviteRepo:
         row = self.tx.get("invites", invite_id)
         if row is None or row.redeemed_at is not None:
             return False
+        self.tx.references("people", person_id, "invites.redeemed_by")
         self.tx.write("invites")[invite_id] = build(
             Invite, {**vars(row), "redeemed_at": now, "redeemed_by": person_id}
         )

@@ -41,6 +41,7 @@ class MemoryJobRunRepo:
         now, stale_before = utc_now(now), utc_now(stale_before)
         taken = [r for r in self._of(job, county_id, period) if r.run_no == run_no]
         if not taken:
+            self.tx.references("counties", county_id, "job_runs.county_id")
             run_id = self.tx.next_id("job_runs")
             row = build(
                 JobRunRow,

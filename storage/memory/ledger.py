@@ -13,6 +13,13 @@ from storage.memory.rows import Entry, Parcel, Product, build
 from storage.memory.state import IntegrityError, Transaction, utc
 
 WAITING = "waiting"
+_ENTRY_REFERENCES = (
+    ("stations", "station_id"),
+    ("people", "recorded_by"),
+    ("products", "product_id"),
+    ("ledger_entries", "refers_to_id"),
+    ("ledger_entries", "reverses_id"),
+)
 
 
 class MemoryLedgerRepo:
@@ -61,8 +68,10 @@ class MemoryLedgerRepo:
         reverses = values.get("reverses_id")
         if reverses is not None:  # uq_ledger_reverses: an entry is reversed at most once
             self.tx.unique("ledger_entries", lambda e: e.reverses_id == reverses, "reverses_id")
-        if self.tx.get("stations", values.get("station_id")) is None:
-            raise IntegrityError(f"ledger_entries: no station {values.get('station_id')}")
+        for table, column in _ENTRY_REFERENCES:
+            self.tx.references(table, values.get(column), f"ledger_entries.{column}")
+        if values.get("station_id") is None:
+            raise IntegrityError("ledger_entries.station_id is NOT NULL")
         entry_id = self.tx.next_id("ledger_entries")
         self.tx.insert("ledger_entries", entry_id, build(Entry, {**values, "id": entry_id}))
         return entry_id
@@ -92,6 +101,7 @@ class MemoryLedgerRepo:
         key = (station_id, direction, tracking_no)
         if key in self.tx.read("tracking_claims"):
             return False
+        self.tx.references("ledger_entries", entry_id, "tracking_claims.entry_id")
         self.tx.write("tracking_claims")[key] = entry_id
         return True
 
@@ -136,8 +146,8 @@ class MemoryLedgerRepo:
         phone_last4: str | None,
         arrived_at: datetime,
     ) -> None:
-        if self.tx.get("ledger_entries", entry_id) is None:
-            raise IntegrityError(f"parcels: no entry {entry_id}")
+        self.tx.references("ledger_entries", entry_id, "parcels.entry_id")
+        self.tx.references("stations", station_id, "parcels.station_id")
         # uq_parcels_waiting_code: one waiting parcel per code and station.
         if await self.code_on_shelf(station_id, code):
             raise IntegrityError(f"parcels: {code} is on the shelf of station {station_id}")
@@ -202,6 +212,7 @@ class MemoryLedgerRepo:
         back = status == WAITING and expect != WAITING
         if back and await self.code_on_shelf(row.station_id, row.pickup_code):
             raise IntegrityError(f"parcels: {row.pickup_code} is on the shelf again")
+        self.tx.references("ledger_entries", closed_by_id, "parcels.closed_by_id")
         self.tx.write("parcels")[entry_id] = replace(row, status=status, closed_by_id=closed_by_id)
         return True
 
@@ -245,6 +256,8 @@ class MemoryLedgerRepo:
         found = await self.product_id(county_id, name)
         if found is not None:  # ON CONFLICT DO NOTHING, then the look-up
             return found
+        self.tx.references("counties", county_id, "products.county_id")
+        self.tx.references("people", created_by, "products.created_by")
         product_id = self.tx.next_id("products")
         row = build(
             Product,

@@ -16,6 +16,8 @@ class MemoryLockRepo:
     async def lock(self, county_id: int, period: str, now: datetime, run_id: int | None) -> None:
         key = (county_id, period)
         if key not in self.tx.read("period_locks"):  # locking again changes nothing
+            self.tx.references("counties", county_id, "period_locks.county_id")
+            self.tx.references("job_runs", run_id, "period_locks.job_run_id")
             row = build(
                 PeriodLock,
                 {"county_id": county_id, "period": period, "locked_at": now, "job_run_id": run_id},
@@ -35,6 +37,8 @@ class MemoryLockRepo:
         expires_at: datetime,
         reason: str,
     ) -> int:
+        self.tx.references("stations", station_id, "lock_exceptions.station_id")
+        self.tx.references("people", opened_by, "lock_exceptions.opened_by")
         exception_id = self.tx.next_id("lock_exceptions")
         row = build(
             LockException,

@@ -78,6 +78,14 @@ class MemoryPeopleRepo:
         # uq_role_grants_live_person: at most one live grant per person.
         if self._live_grant(person_id) is not None:
             raise IntegrityError(f"role_grants: person {person_id} already has a live grant")
+        for table, key in (
+            ("counties", scope.county_id),
+            ("townships", scope.township_id),
+            ("stations", scope.station_id),
+            ("people", granted_by),
+            ("invites", invite_id),
+        ):
+            self.tx.references(table, key, "role_grants")
         grant_id = self.tx.next_id("role_grants")
         row = build(
             RoleGrant,

@@ -67,6 +67,7 @@ class MemoryScoreRepo:
         for values in rows:
             key = (values["station_id"], values["period"], values["run_no"])
             if key not in scores:  # ON CONFLICT DO NOTHING
+                self.tx.references("stations", key[0], "station_scores.station_id")
                 self.tx.insert("station_scores", key, build(Score, dict(values)))
                 scores = self.tx.read("station_scores")
 

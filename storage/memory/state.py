@@ -38,6 +38,7 @@ class MemoryState:
         self.sequences: dict[str, int] = {}
         self.version = 0  # bumped by every commit that changed something
         self.write_lock = asyncio.Lock()
+        self.writer: asyncio.Task | None = None  # the task holding write_lock
 
 
 class Transaction:
@@ -100,6 +101,11 @@ class Transaction:
 
     def first(self, table: str, where: Callable[[Any], bool]) -> Any | None:
         return next((row for row in self.rows(table) if where(row)), None)
+
+    def references(self, table: str, key: Any, column: str) -> None:
+        """A foreign key: refuse a value with no row behind it (NULL is fine)."""
+        if key is not None and key not in self.read(table):
+            raise IntegrityError(f"{column}: no {table} row {key!r}")
 
     def unique(self, table: str, where: Callable[[Any], bool], what: str) -> None:
         """Refuse a plain insert that would break a unique constraint."""

@@ -8,6 +8,7 @@ unless committed). `write=True` units of work take one lock for their whole life
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from storage.memory.activity import MemoryActivityRepo
@@ -35,7 +36,12 @@ class MemoryUnitOfWork:
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._write:
-            await self._state.write_lock.acquire()
+            state, me = self._state, asyncio.current_task()
+            if me is not None and state.writer is me:
+                # SQLite would wait out busy_timeout and fail; failing now says where.
+                raise RuntimeError("a write unit of work opened inside another one deadlocks")
+            await state.write_lock.acquire()
+            state.writer = me
         tx = self._tx = Transaction(self._state)
         self.network = MemoryNetworkRepo(tx)
         self.people = MemoryPeopleRepo(tx)
@@ -78,6 +84,7 @@ class MemoryUnitOfWork:
             return
         self._tx = None  # uncommitted changes go with it
         if self._write:
+            self._state.writer = None
             self._state.write_lock.release()
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import and_, case, delete, exists, func, select, update
 from bot.domain.notices import Intent, Notice, NoticeAction, NoticeKind
 from bot.domain.text import Text
 from storage.repositories.base import Repo
+from storage.repositories.bulk import insert_new
 from storage.schema import alert_mutes, chat_states, identities, outbox, people
 
 PENDING, SENT, FAILED, BLOCKED, MUTED = "pending", "sent", "failed", "blocked", "muted"
@@ -103,12 +104,13 @@ class SqlOutboxRepo(Repo):
         people_ids = {n.person_id for n in notices if n.person_id is not None}
         muted: set[tuple[int, str]] = set()
         if people_ids:
-            found = await self.conn.execute(
-                select(alert_mutes.c.person_id, alert_mutes.c.category).where(
-                    alert_mutes.c.person_id.in_(people_ids)
-                )
-            )
-            muted = {(person, category) for person, category in found.all()}
+            query = select(alert_mutes.c.person_id, alert_mutes.c.category)
+            if len(people_ids) <= 500:
+                query = query.where(alert_mutes.c.person_id.in_(people_ids))
+            # else every mute (a row per person who muted something): reading them is
+            # cheaper than an IN of thousands of parameters (0.1 s for a county's month).
+            found = await self.conn.execute(query)
+            muted = {(person, category) for person, category in found.all() if person in people_ids}
         rows = []
         for n in notices:
             category = n.category.value if n.category is not None else None
@@ -130,16 +132,9 @@ class SqlOutboxRepo(Repo):
                     "created_at": now,
                 }
             )
-        # One statement, many parameter sets (SQLAlchemy batches them): building a
-        # VALUES list of thousands of rows per chunk cost more than the insert itself.
-        # RETURNING counts the rows really inserted; rowcount is -1 for batches.
-        result = await self.conn.execute(
-            self.insert(outbox)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(outbox.c.id),
-            rows,
-        )
-        return len(result.all())
+        # Thousands at once (a month's verdicts) go by COPY on PostgreSQL (bulk.py); the
+        # count is of the rows really inserted, a known dedup_key being skipped.
+        return await insert_new(self.conn, outbox, rows, conflict=["dedup_key"], count=True)
 
     # --- the delivery worker --------------------------------------------------------
 

@@ -12,6 +12,7 @@ from bot.domain.ledger import EntryKind
 from bot.services.ports import ScoreRow, StationRow, StoredScore
 from storage.repositories._county import county_station_ids
 from storage.repositories.base import Repo
+from storage.repositories.bulk import COPY_FROM, insert_new
 from storage.schema import ledger_entries, station_scores, stations
 
 
@@ -94,40 +95,10 @@ class SqlScoreRepo(Repo):
         )
         return dict((await self.conn.execute(query)).all())
 
-    # From this many rows on, PostgreSQL gets them by COPY (a county's month: thousands).
-    COPY_FROM = 200
+    COPY_FROM = COPY_FROM  # a county's month is thousands of rows: COPY on PostgreSQL
 
     async def write(self, rows: list[ScoreRow]) -> None:
-        if not rows:
-            return
-        if self.dialect == "postgresql" and len(rows) >= self.COPY_FROM:
-            await self._copy(rows)
-        else:  # executemany: the statement is compiled once for all rows
-            await self.conn.execute(self.insert(station_scores).on_conflict_do_nothing(), rows)
-
-    async def _copy(self, rows: list[ScoreRow]) -> None:
-        """COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING: the same
-        outcome as the executemany (a row already written is skipped), a fraction of the
-        round trips. The staging table lives only until this transaction ends."""
-        columns = [c.name for c in station_scores.columns]
-        # Through SQLAlchemy first: it begins the transaction the COPY then joins.
-        await self.conn.exec_driver_sql(
-            "CREATE TEMPORARY TABLE score_rows_staging "
-            "(LIKE station_scores INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
-        raw = await self.conn.get_raw_connection()
-        driver = raw.driver_connection  # asyncpg's connection, inside the same transaction
-        await driver.copy_records_to_table(
-            "score_rows_staging",
-            records=[tuple(row[c] for c in columns) for row in rows],
-            columns=columns,
-        )
-        names = ", ".join(columns)
-        await self.conn.exec_driver_sql(
-            f"INSERT INTO station_scores ({names}) SELECT {names} FROM score_rows_staging "
-            "ON CONFLICT DO NOTHING"
-        )
-        await self.conn.exec_driver_sql("DROP TABLE score_rows_staging")
+        await insert_new(self.conn, station_scores, rows, copy_from=self.COPY_FROM)
 
     async def of_month(self, county_id: int, period: str) -> list[StoredScore]:
         query = (

@@ -261,3 +261,26 @@ async def test_an_unbelievable_sent_time_is_replaced_by_now(setup, clock):
     for key, sent in (("f", future), ("a", ancient)):
         entry = (await proxy(ledger, keeper, key, 100, occurred_at=sent)).entry
         assert (entry.period, entry.occurred_at) == ("2026-11", clock.now())
+
+
+async def test_use_cases_join_the_callers_transaction(setup):
+    """Given a unit of work, a use case writes in it and the caller decides: the update
+    pipeline commits an update's claim, dialog and writes together, or none of them."""
+    ledger, keeper, _, db = setup
+    async with db(write=True) as uow:
+        await ledger.run(RecordProxyPurchase("洗衣机", 100, request_key="j1"), keeper, uow)
+        await ledger.run(RecordProxyPurchase("冰箱", 200, request_key="j2"), keeper, uow)
+        # Not committed: rolled back on leaving.
+    assert await count(db, "ledger_entries") == 0
+    async with db(write=True) as uow:
+        await ledger.run(RecordProxyPurchase("洗衣机", 100, request_key="j1"), keeper, uow)
+        await ledger.run(RecordProxyPurchase("冰箱", 200, request_key="j2"), keeper, uow)
+        await uow.commit()
+    month = await month_of(ledger, keeper)
+    assert month.metrics.downstream_fen == 300
+
+
+async def test_a_write_without_a_request_key_is_a_programming_error(setup):
+    ledger, keeper, _, _ = setup
+    with pytest.raises(ValueError, match="request_key"):
+        await ledger.run(RecordProxyPurchase("洗衣机", 100), keeper)

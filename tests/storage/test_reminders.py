@@ -1,18 +1,19 @@
-"""Nudges, idle stations, stranded parcels and the due-jobs catch-up, with a frozen clock."""
+"""Nudges, idle stations, stranded parcels and the due-jobs catch-up, with a frozen clock,
+on SQLite, PostgreSQL and memory."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from sqlalchemy import text
 
 from bot.domain.commands import RecordIntake, RecordShipment
 from bot.domain.periods import Period
 from bot.domain.phones import PhoneInput
 from bot.services.due import run_due
 from bot.services.reminders import ReminderService
-from tests.support.scoring import at, outbox, sell
+from tests.support.backends import delivered, table_rows, update_rows
+from tests.support.scoring import at, sell
 
 
 def intake(key: str, tracking_no: str, name: str, last4: str) -> RecordIntake:
@@ -25,23 +26,23 @@ def intake(key: str, tracking_no: str, name: str, last4: str) -> RecordIntake:
     )
 
 
-async def test_nudge_says_exactly_what_is_missing(engine, uow_factory, clock, county):
+async def test_nudge_says_exactly_what_is_missing(uow_factory, clock, county):
     _, keeper, _, ledger = county
     clock._now = at("2026-11-05")
     await sell(ledger, keeper, "a", 136_000)  # 1,360 of 2,000 yuan so far
     clock._now = at("2026-11-20")
     report = await ReminderService(uow_factory, clock).nudge("A")
     assert report.claimed and report.stations == 3
-    [(category, _, message)] = await outbox(engine)
+    [(category, _, message)] = await delivered(uow_factory)
     assert category == "nudge"
     assert (
         "还差" in message and "下行 640 元" in message and "上行 1,000 元，或上行 100 件" in message
     )
     again = await ReminderService(uow_factory, clock).nudge("A")
-    assert not again.claimed and len(await outbox(engine)) == 1
+    assert not again.claimed and len(await delivered(uow_factory)) == 1
 
 
-async def test_on_track_stations_are_not_nudged(engine, uow_factory, clock, county):
+async def test_on_track_stations_are_not_nudged(uow_factory, clock, county):
     _, keeper, _, ledger = county
     clock._now = at("2026-11-02")
     await sell(ledger, keeper, "a", 200_000)
@@ -58,10 +59,12 @@ async def test_on_track_stations_are_not_nudged(engine, uow_factory, clock, coun
         )
     clock._now = at("2026-11-20")
     await ReminderService(uow_factory, clock).nudge("A")
-    assert await outbox(engine) == []  # A-S1 projects 105 parcels; the others have no keeper
+    assert (
+        await delivered(uow_factory) == []
+    )  # A-S1 projects 105 parcels; the others have no keeper
 
 
-async def test_idle_station_reminder_then_staff_alert(engine, uow_factory, clock, county):
+async def test_idle_station_reminder_then_staff_alert(uow_factory, clock, county):
     _, keeper, _, ledger = county
     clock._now = at("2026-11-01")
     await sell(ledger, keeper, "a", 100)
@@ -74,11 +77,11 @@ async def test_idle_station_reminder_then_staff_alert(engine, uow_factory, clock
     clock._now = at("2026-11-08", 11)
     report = await ReminderService(uow_factory, clock).idle("A")
     assert report.alerts == 1 and report.stations == 1  # staff now
-    staff_alert = (await outbox(engine, "category='idle'"))[-1][2]
+    staff_alert = (await delivered(uow_factory, category="idle"))[-1][2]
     assert "A-S1" in staff_alert and "7 days" in staff_alert
 
 
-async def test_stranded_parcels(engine, uow_factory, clock, county):
+async def test_stranded_parcels(uow_factory, clock, county):
     _, keeper, _, ledger = county
     clock._now = at("2026-11-01")
     await ledger.run(intake("i1", "SF1234567890", "张三", "1234"), keeper)
@@ -87,11 +90,11 @@ async def test_stranded_parcels(engine, uow_factory, clock, county):
     clock._now = at("2026-11-09")
     report = await ReminderService(uow_factory, clock).stranded("A")
     assert report.alerts == 1
-    [(_, _, message)] = await outbox(engine)
+    [(_, _, message)] = await delivered(uow_factory)
     assert "A-001 · 张三" in message and "超过一周" in message
 
 
-async def test_due_catches_up_after_downtime_and_runs_once(engine, uow_factory, clock, county):
+async def test_due_catches_up_after_downtime_and_runs_once(uow_factory, clock, county):
     clock._now = at("2026-11-25")  # the bot was down from before the 3rd until the 25th
     first, second = await asyncio.gather(
         run_due(uow_factory, clock, trigger="startup", claimer="p1"),
@@ -111,7 +114,7 @@ async def test_due_catches_up_after_downtime_and_runs_once(engine, uow_factory, 
     assert (await run_due(uow_factory, clock)).ran == []
 
 
-async def test_first_month_policy_skips_earlier_months(engine, uow_factory, clock, county):
+async def test_first_month_policy_skips_earlier_months(uow_factory, clock, county):
     from bot.services.policy import default_policy, to_json
 
     policy = default_policy().model_copy(
@@ -128,11 +131,8 @@ async def test_first_month_policy_skips_earlier_months(engine, uow_factory, cloc
     assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
     clock._now = at("2026-12-04")
     assert "scoring A 2026-11" in (await run_due(uow_factory, clock)).ran
-    async with engine.connect() as conn:
-        periods = (
-            (await conn.execute(text("SELECT DISTINCT period FROM station_scores"))).scalars().all()
-        )
-    assert periods == [str(Period(2026, 11))]
+    periods = {row["period"] for row in await table_rows(uow_factory, "station_scores")}
+    assert periods == {str(Period(2026, 11))}
 
 
 @pytest.mark.parametrize("day", ["2026-11-02"])
@@ -141,14 +141,8 @@ async def test_scoring_waits_for_the_correction_window(uow_factory, clock, count
     assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
 
 
-async def test_months_before_the_county_was_set_up_are_not_scored(
-    engine, uow_factory, clock, county
-):
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE counties SET created_at = :t"),
-            {"t": at("2026-11-10").replace(tzinfo=None)},
-        )
+async def test_months_before_the_county_was_set_up_are_not_scored(uow_factory, clock, county):
+    await update_rows(uow_factory, "counties", {}, created_at=at("2026-11-10"))
     clock._now = at("2026-12-04")
     assert not any(r.startswith("scoring") for r in (await run_due(uow_factory, clock)).ran)
     clock._now = at("2027-01-04")

@@ -675,3 +675,36 @@ async def test_notices_are_enqueued_once_and_muted_categories_held_back(uow_fact
     )
     assert rows["v:1"]["attempts"] == 0 and rows["v:1"]["next_attempt_at"] == NOW
     assert rows["v:1"]["sent_at"] is None and rows["v:1"]["claimed_until"] is None
+
+
+async def test_memory_refuses_a_write_unit_of_work_inside_another():
+    """SQLite would wait out its busy timeout and fail; memory fails at once, not hangs."""
+    from storage.memory import MemoryUnitOfWorkFactory
+
+    uow_factory = MemoryUnitOfWorkFactory()
+    async with uow_factory(write=True):
+        with pytest.raises(RuntimeError, match="deadlocks"):
+            async with uow_factory(write=True):
+                pass
+        async with uow_factory() as reader:  # reading alongside is fine
+            assert await reader.network.counties() == []
+
+
+async def test_memory_refuses_a_readers_write_after_another_commit():
+    """A unit of work opened to read that writes anyway must not overwrite a newer commit
+    (SQLite answers SQLITE_BUSY_SNAPSHOT): it fails, and the newer data stays."""
+    from storage.memory import MemoryUnitOfWorkFactory, WriteConflict
+
+    uow_factory = MemoryUnitOfWorkFactory()
+    async with uow_factory() as reader:
+        async with uow_factory(write=True) as writer:
+            await writer.people.add_person("first", None, NOW)
+            await writer.commit()
+        await reader.people.add_person("stale", None, NOW)
+        with pytest.raises(WriteConflict):
+            await reader.commit()
+    async with uow_factory() as reader:  # alone, a reader's write goes through
+        await reader.people.add_person("second", None, NOW)
+        await reader.commit()
+    names = [p["display_name"] for p in await table_rows(uow_factory, "people")]
+    assert names == ["first", "second"]

@@ -1,4 +1,4 @@
-"""Monthly scoring with a frozen clock, on SQLite and PostgreSQL: month boundaries in
+"""Monthly scoring with a frozen clock, on SQLite, PostgreSQL and memory: month boundaries in
 Beijing time, exactly-once runs (two schedulers racing, re-runs, a dead claimer), the
 ladder over consecutive months, grace, re-scoring, the month lock and its exceptions."""
 
@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text, update
 
 from bot.domain.commands import RecordSale, VoidEntry
 from bot.domain.errors import InvalidInput, NotAllowed
@@ -18,13 +17,13 @@ from bot.domain.periods import Period
 from bot.domain.quantities import Quantity, Unit
 from bot.i18n import Translator
 from bot.services.scoring import ScoringService
-from storage.schema import stations
-from tests.support.scoring import at, outbox, sell
+from tests.support.backends import count, delivered, table_rows, update_rows
+from tests.support.scoring import at, sell
 
 OCT = Period(2026, 10)
 
 
-async def test_scoring_counts_in_beijing_time_and_notifies(engine, uow_factory, clock, county):
+async def test_scoring_counts_in_beijing_time_and_notifies(uow_factory, clock, county):
     _net, keeper, _, ledger = county
     clock._now = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)  # 23:30 on 31 Oct, Beijing
     await sell(ledger, keeper, "a", 200_000)
@@ -48,12 +47,12 @@ async def test_scoring_counts_in_beijing_time_and_notifies(engine, uow_factory, 
     assert by_code["A-S1"].downstream_fen == 200_000  # the November sale is not counted
     assert by_code["A-S3"].verdict == "fail" and by_code["A-S3"].ladder_step == "warned"
     assert {v.code for v in report.verdicts} == {"A-S1", "A-S2", "A-S3"}  # county B apart
-    sent = await outbox(engine)
+    sent = await delivered(uow_factory)
     assert [c for c, _, _ in sent] == ["verdict", "digest"]
     assert "考核" in sent[0][2] and "2 warned" in sent[1][2]
 
 
-async def test_two_schedulers_racing_score_once(engine, uow_factory, clock, county):
+async def test_two_schedulers_racing_score_once(uow_factory, clock, county):
     clock._now = at("2026-11-03", 6)
     first, second = (
         ScoringService(uow_factory, clock, "p1"),
@@ -63,12 +62,11 @@ async def test_two_schedulers_racing_score_once(engine, uow_factory, clock, coun
     assert sorted(r.claimed for r in reports) == [False, True]
     again = await first.score("A", OCT, trigger="startup")
     assert not again.claimed
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM station_scores"))).scalar() == 3
-        assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 2
+    assert await count(uow_factory, "station_scores") == 3
+    assert await count(uow_factory, "outbox") == 2
 
 
-async def test_a_dead_claim_is_taken_over_after_the_lease(engine, uow_factory, clock, county):
+async def test_a_dead_claim_is_taken_over_after_the_lease(uow_factory, clock, county):
     clock._now = at("2026-11-03", 6)
     async with uow_factory(write=True) as uow:  # a process claims and dies
         county_a = await uow.network.county_by_code("A")
@@ -94,16 +92,15 @@ async def test_only_ended_months_are_scored(uow_factory, clock, county):
         await ScoringService(uow_factory, clock).score("A", OCT)
 
 
-async def test_dry_run_writes_nothing(engine, uow_factory, clock, county):
+async def test_dry_run_writes_nothing(uow_factory, clock, county):
     clock._now = at("2026-11-03")
     report = await ScoringService(uow_factory, clock).score("A", OCT, dry_run=True)
     assert report.dry_run and len(report.verdicts) == 3
-    async with engine.connect() as conn:
-        for table in ("station_scores", "job_runs", "period_locks", "outbox"):
-            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
+    for table in ("station_scores", "job_runs", "period_locks", "outbox"):
+        assert await count(uow_factory, table) == 0
 
 
-async def test_ladder_over_consecutive_months(engine, uow_factory, clock, county):
+async def test_ladder_over_consecutive_months(uow_factory, clock, county):
     service = ScoringService(uow_factory, clock)
     steps = []
     for month, day in ((10, "2026-11-03"), (11, "2026-12-03"), (12, "2027-01-03")):
@@ -111,26 +108,20 @@ async def test_ladder_over_consecutive_months(engine, uow_factory, clock, county
         report = await service.score("A", Period(2026, month))
         steps.append({v.code: v.ladder_step for v in report.verdicts}["A-S3"])
     assert steps == ["warned", "probation", "candidate"]
-    async with engine.connect() as conn:
-        status = (
-            await conn.execute(text("SELECT status FROM stations WHERE code='A-S3'"))
-        ).scalar()
-    assert status == "probation"
-    digest = (await outbox(engine, "category='digest'"))[-1][2]
+    [station] = await table_rows(uow_factory, "stations", code="A-S3")
+    assert station["status"] == "probation"
+    digest = (await delivered(uow_factory, category="digest"))[-1][2]
     assert "Removal candidates: A-S1, A-S2, A-S3" in digest
 
 
-async def test_new_stations_have_grace(engine, uow_factory, clock, county):
-    async with engine.begin() as conn:
-        await conn.execute(
-            update(stations).where(stations.c.code == "A-S2").values(opened_on=date(2026, 9, 15))
-        )
+async def test_new_stations_have_grace(uow_factory, clock, county):
+    await update_rows(uow_factory, "stations", {"code": "A-S2"}, opened_on=date(2026, 9, 15))
     clock._now = at("2026-11-03")
     report = await ScoringService(uow_factory, clock).score("A", OCT)
     assert {v.code: v.verdict for v in report.verdicts}["A-S2"] == "grace"
 
 
-async def test_rescore_is_explicit_and_recorded(engine, uow_factory, clock, county):
+async def test_rescore_is_explicit_and_recorded(uow_factory, clock, county):
     _, _keeper, _, _ledger = county
     service = ScoringService(uow_factory, clock)
     clock._now = at("2026-11-03")
@@ -147,7 +138,7 @@ async def test_rescore_is_explicit_and_recorded(engine, uow_factory, clock, coun
     assert [a["action"] for a in audit] == ["scoring.run", "scoring.rescore"]
 
 
-async def test_month_lock_and_staff_exception(engine, uow_factory, clock, county):
+async def test_month_lock_and_staff_exception(uow_factory, clock, county):
     net, keeper, staff, ledger = county
     clock._now = at("2026-10-10")
     entry = (await sell(ledger, keeper, "x", 5_000)).entry
@@ -174,10 +165,5 @@ async def test_month_lock_and_staff_exception(engine, uow_factory, clock, county
         await uow.commit()
     void = VoidEntry(entry_id=entry.id, reason="wrong", request_key="v1")
     reversal = (await ledger.run(void, keeper)).entry
-    async with engine.connect() as conn:
-        flag = (
-            await conn.execute(
-                text(f"SELECT post_close FROM ledger_entries WHERE id={reversal.id}")
-            )
-        ).scalar()
-    assert flag in (True, 1)
+    [row] = await table_rows(uow_factory, "ledger_entries", id=reversal.id)
+    assert row["post_close"] in (True, 1)

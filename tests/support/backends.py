@@ -9,6 +9,7 @@ are SQL's; the memory rows use the same ones.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
@@ -137,3 +138,29 @@ async def update_rows(uow_factory, table: str, where: dict[str, Any], **values: 
         changed = (await uow.connection.execute(statement)).rowcount
         await uow.commit()
     return changed
+
+
+async def delivered(uow_factory, **where: Any):
+    """Each notice in the outbox (`where` on its columns) as the Telegram worker would
+    deliver it now: (category, chat id, text), read the same way on every backend."""
+    from bot.i18n import pick_language
+    from bot.services.notice_texts import render
+    from storage.repositories.outbox import load_actions
+    from tests.support.outbox import Delivered
+
+    people = {p["id"]: p for p in await table_rows(uow_factory, "people")}
+    chats: dict[int, str] = {}
+    for identity in await table_rows(uow_factory, "identities", channel="telegram"):
+        if identity["chat_id"] is not None:  # the newest identity wins, as in the worker
+            chats[identity["person_id"]] = identity["chat_id"]
+    found = []
+    for row in await table_rows(uow_factory, "outbox", **where):
+        person = people.get(row["person_id"])
+        language = (person or {}).get("language") or row["language"]
+        address = row["chat_id"] if row["person_id"] is None else chats.get(row["person_id"])
+        notice = render(
+            row["kind"], json.loads(row["params"]), load_actions(row["actions"]),
+            pick_language(language),
+        )  # fmt: skip
+        found.append(Delivered(row["category"], address, notice.text))
+    return found

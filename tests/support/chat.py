@@ -112,11 +112,14 @@ class ChatDriver:
         await self.dp.feed_update(self.bot, update)
         return Sent(self.session.calls[start:])
 
-    def message_update(self, user: User, text: str, update_id: int | None = None) -> Update:
+    def message_update(
+        self, user: User, text: str, update_id: int | None = None, date: datetime | None = None
+    ) -> Update:
+        """`date` is when the user sent it (Telegram's message date); now by default."""
         chat = Chat(id=user.id, type="private")
         message = Message(
             message_id=next(self._message_ids),
-            date=datetime.now(UTC),
+            date=date or datetime.now(UTC),
             chat=chat,
             from_user=user,
             text=text,

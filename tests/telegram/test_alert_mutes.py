@@ -1,21 +1,28 @@
-"""Muting alert categories in the chat: by command, by button, and who may mute what."""
+"""Muting notice categories in the chat: by command, by button, who may mute what, and
+what a mute does to the outbox."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.domain.notices import Notice, NoticeKind
 from bot.domain.roles import Role
 from storage.repositories.outbox import SqlOutboxRepo
-from storage.schema import identities
+from storage.schema import identities, outbox
 
 
-async def mutes_of(app, user) -> set[str]:
+async def person_of(app, user) -> int:
     async with app.engine.connect() as conn:
-        person = (
+        return (
             await conn.execute(
                 select(identities.c.person_id).where(identities.c.external_id == str(user.id))
             )
         ).scalar_one()
+
+
+async def mutes_of(app, user) -> set[str]:
+    person = await person_of(app, user)
+    async with app.engine.connect() as conn:
         return await SqlOutboxRepo(conn).mutes(person)
 
 
@@ -81,3 +88,32 @@ async def test_chinese_labels_are_understood(app, chat, people):
     staff = await people.register(15, Role.COUNTY_STAFF, "A", language="zh")
     await chat.send(staff, "/mute 月中提醒")
     assert await mutes_of(app, staff) == {"nudge"}
+
+
+async def test_a_muted_category_is_never_delivered(app, chat, people):
+    """Muted in the chat, kept out of the outbox's deliveries: written `muted` while the
+    mute holds; a decision (not mutable for keepers) still goes out; unmuting brings back
+    later notices only."""
+    keeper = await people.register(16, Role.KEEPER, "A-S1", language="en")
+    await chat.send(keeper, "/mute idle")
+    person = await person_of(app, keeper)
+
+    def idle(n: int) -> Notice:
+        return Notice(f"idle:{n}", NoticeKind.IDLE, {"station": "A-S1", "days": n}, person)
+
+    decision = Notice(
+        "decision:1",
+        NoticeKind.DECISION,
+        {"decision": "keep", "station": "A-S1", "reason": "test"},
+        person,
+    )
+    async with app.uow(write=True) as uow:
+        await uow.outbox.enqueue([idle(1), decision], app.clock.now())
+        await uow.commit()
+    await chat.send(keeper, "/unmute idle")
+    async with app.uow(write=True) as uow:
+        await uow.outbox.enqueue([idle(2)], app.clock.now())
+        await uow.commit()
+    async with app.engine.connect() as conn:
+        status = dict((await conn.execute(select(outbox.c.dedup_key, outbox.c.status))).all())
+    assert status == {"idle:1": "muted", "decision:1": "pending", "idle:2": "pending"}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.domain.roles import Role
-from handlers.telegram import render
+from bot.presenters import texts as render
 
 
 @pytest.fixture

@@ -15,9 +15,13 @@ from types import SimpleNamespace
 import pytest
 
 from bot.domain.assessment import LadderStep, Thresholds, Verdict
+from bot.domain.errors import NotAllowed
 from bot.domain.notices import KIND_CATEGORY, AlertCategory, Intent, NoticeKind
+from bot.domain.roles import Role
 from bot.i18n import Translator
+from bot.services import mutes
 from bot.services import notice_builders as build
+from bot.services.authz import Actor
 from bot.services.notice_fanout import fan_out
 from bot.services.notice_plaintext import as_text, chosen
 from bot.services.notice_texts import TEXTS, render
@@ -209,3 +213,45 @@ def test_no_core_string_names_a_telegram_command_or_wire_format():
 def test_the_scan_would_see_a_command():
     assert COMMAND.search("See /month.") and COMMAND.search("/menu")
     assert not COMMAND.search("docs/network-import.md") and not COMMAND.search("1/2")
+
+
+# --- who may mute what (bot.services.mutes) ----------------------------------------------
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.muted: set[tuple[int, str]] = set()
+
+    async def mute(self, person_id, category, now) -> bool:
+        new = (person_id, category) not in self.muted
+        self.muted.add((person_id, category))
+        return new
+
+    async def unmute(self, person_id, category) -> bool:
+        had = (person_id, category) in self.muted
+        self.muted.discard((person_id, category))
+        return had
+
+    async def mutes(self, person_id) -> set[str]:
+        return {c for p, c in self.muted if p == person_id}
+
+
+async def test_keepers_mute_their_reminders_but_not_decisions():
+    uow = SimpleNamespace(outbox=FakeOutbox())
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    keeper = Actor("telegram", "1", person_id=1, role=Role.KEEPER)
+    staff = Actor("telegram", "2", person_id=2, role=Role.COUNTY_STAFF)
+    stranger = Actor("telegram", "3")
+    assert await mutes.set_muted(keeper, AlertCategory.IDLE, True, uow, now)
+    assert not await mutes.set_muted(keeper, AlertCategory.IDLE, True, uow, now)  # no toggle
+    with pytest.raises(NotAllowed):
+        await mutes.set_muted(keeper, AlertCategory.DECISION, True, uow, now)
+    assert await mutes.set_muted(staff, AlertCategory.DECISION, True, uow, now)
+    with pytest.raises(NotAllowed):
+        await mutes.set_muted(stranger, AlertCategory.IDLE, True, uow, now)
+    assert await mutes.muted_categories(keeper, uow) == {AlertCategory.IDLE}
+    assert await mutes.set_muted(keeper, AlertCategory.IDLE, False, uow, now)
+    assert mutes.mutable_categories(stranger) == ()
+    assert mutes.parse_category(" 月中提醒 ") is AlertCategory.NUDGE
+    assert mutes.parse_category("Idle  Station reminders") is AlertCategory.IDLE
+    assert mutes.parse_category("weather") is None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.assessment import LadderStep, Verdict
+from storage.repositories.bulk import insert_new
 from storage.repositories.scores import SqlScoreRepo
+from storage.schema import outbox
 from tests.support.backends import table_rows
 from tests.support.scoring import at
 
@@ -64,3 +66,33 @@ async def test_a_failed_transaction_leaves_no_score_rows(engine, uow_factory, co
             await uow.scores.write([score(net.station_a1, Verdict.PASS, 1)])
             raise RuntimeError("crash before commit")
     assert await table_rows(uow_factory, "station_scores") == []
+
+
+@pytest.mark.parametrize("copy_from", [1, 10_000], ids=["copy", "executemany"])
+async def test_bulk_insert_counts_only_new_rows(engine, uow_factory, copy_from):
+    def row(key: str) -> dict:
+        now = at("2026-11-03")
+        return {
+            "dedup_key": key,
+            "kind": "digest",
+            "channel": "telegram",
+            "chat_id": "-100",
+            "params": "{}",
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+
+    async with uow_factory(write=True) as uow:
+        first = await insert_new(
+            uow.connection, outbox, [row("a"), row("b")], conflict=["dedup_key"],
+            copy_from=copy_from, count=True,
+        )  # fmt: skip
+        again = await insert_new(
+            uow.connection, outbox, [row("b"), row("c"), row("d")], conflict=["dedup_key"],
+            copy_from=copy_from, count=True,
+        )  # fmt: skip
+        await uow.commit()
+    assert (first, again) == (2, 2)
+    assert [r["dedup_key"] for r in await table_rows(uow_factory, "outbox")] == list("abcd")
