@@ -101,16 +101,14 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
         result = await getattr(reminders, args.job)(
             args.county, trigger="cli", dry_run=args.dry_run
         )
+        head = f"{result.job} {result.county.code} {result.key}"
+        counts = f"{result.alerts} alerts, {result.stations} stations"
         if not result.claimed:
-            state = "already done"
+            print(f"{head}: already done")
         elif result.dry_run:
-            state = "dry run, nothing written: would send"
+            print(f"{head}: dry run, nothing written; would send {counts}")
         else:
-            state = "done"
-        print(
-            f"{result.job} {result.county.code} {result.key}: {state}, "
-            f"{result.alerts} alerts, {result.stations} stations"
-        )
+            print(f"{head}: done, {counts}")
         return 0
     except (CunzhanError, ValueError) as error:
         print(t(error.text) if isinstance(error, CunzhanError) else str(error))

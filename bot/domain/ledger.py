@@ -29,6 +29,7 @@ KIND_LABELS = {
     EntryKind.SERVICE: N_("convenience service"),
 }
 
+
 class SaleChannel(StrEnum):
     PLATFORM = "platform"  # 电商平台 / 网店 (淘宝, 拼多多, 京东 …)
     LIVESTREAM = "livestream"  # 直播 (抖音, 快手, 视频号)

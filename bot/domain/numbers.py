@@ -36,3 +36,19 @@ def parse_whole_number(raw: str, usage: str, *, low: int = 1, high: int = MAX_ID
         if low <= number <= high:
             return number
     raise InvalidInput(usage, value=raw.strip()[:20])
+
+
+def numbered_choice(reply: str, count: int) -> int | None:
+    """The 0-based index a reply such as `2` (or `２`, `2.`) picks among `count` numbered
+    options, or None when the reply is not one of their numbers: a text channel's answer
+    to a question with choices, or to a notice with actions."""
+    text = reply.strip().translate(_FULL_WIDTH).rstrip(".。、")
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number - 1 if 1 <= number <= count else None
+
+
+def within_id_range(value: int) -> bool:
+    """Ids that reach the database (from button data too) must fit its BIGINT."""
+    return 0 < value <= MAX_ID

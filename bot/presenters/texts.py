@@ -121,13 +121,14 @@ def entry_line(entry, t: Translator, timezone: str = BEIJING) -> str:
     return " ".join(parts)
 
 
-def entry_saved(recorded, t: Translator, timezone: str = BEIJING) -> str:
-    """The answer after a ledger write; a retry says so instead of pretending it is new."""
+def entry_saved(recorded, t: Translator) -> str:
+    """The answer after a ledger write, in the county's zone; a retry says so instead of
+    pretending it is new."""
     from bot.domain.ledger import EntryKind
 
     entry = recorded.entry
     head = t("Already recorded:") if recorded.replay else t("✅ Saved:")
-    text = f"{head} {entry_line(entry, t, timezone)}"
+    text = f"{head} {entry_line(entry, t, recorded.timezone)}"
     if entry.kind is EntryKind.PARCEL_IN and entry.pickup_code:
         text += "\n" + t("Pickup code {code} — write it on the parcel.", code=entry.pickup_code)
     return text

@@ -3,6 +3,7 @@ actions become numbered replies, and the reader's reply picks one back."""
 
 from __future__ import annotations
 
+from bot.domain.numbers import numbered_choice
 from bot.domain.text import N_
 from bot.i18n import Translator
 from bot.services.notice_texts import RenderedAction, RenderedNotice
@@ -20,8 +21,5 @@ def as_text(notice: RenderedNotice, t: Translator) -> str:
 
 def chosen(notice: RenderedNotice, reply: str) -> RenderedAction | None:
     """The action a reply names by its number (full-width digits too), or None."""
-    text = reply.strip().rstrip(".。")
-    if not text.isdigit():
-        return None
-    n = int(text)  # int() reads full-width digits as well
-    return notice.actions[n - 1] if 1 <= n <= len(notice.actions) else None
+    index = numbered_choice(reply, len(notice.actions))
+    return None if index is None else notice.actions[index]

@@ -18,7 +18,6 @@ from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.keys import message_key
 from handlers.telegram.routing import Routes
-from handlers.telegram.stations import station_zone
 
 router = Routes("corrections")
 
@@ -41,12 +40,12 @@ async def recent(
     services: Services,
 ) -> None:
     entries = await services.run(RecentEntries(15), actor)
-    if not entries:
+    if not entries.entries:
         await message.answer(t("No entries yet this month."))
         return
-    zone = await station_zone(services, actor)
+    zone = entries.timezone
     lines = [t("Latest entries (newest first, {zone}):", zone=zone_name(zone, t))]
-    lines += [entry_line(e, t, zone) for e in entries]
+    lines += [entry_line(e, t, zone) for e in entries.entries]
     lines.append(t("To correct one: /void <number> <reason>. Its history: /history <number>."))
     await message.answer("\n".join(lines))
 
@@ -63,8 +62,7 @@ async def history(
         raise InvalidInput(HISTORY_USAGE)
     entry_id = parse_whole_number(command.args.split()[0], HISTORY_NUMBER)
     entries = await services.run(EntryHistory(entry_id), actor)
-    zone = await station_zone(services, actor)
-    await message.answer("\n".join(entry_line(e, t, zone) for e in entries))
+    await message.answer("\n".join(entry_line(e, t, entries.timezone) for e in entries.entries))
 
 
 @router.message(Command("void"), flags={"action": Action.RECORD_LEDGER})
@@ -82,6 +80,5 @@ async def void(
     recorded = await services.run(
         VoidEntry(entry_id, parts[1], request_key=message_key(message)), actor
     )
-    zone = await station_zone(services, actor)
-    line = entry_line(recorded.entry, t, zone)
+    line = entry_line(recorded.entry, t, recorded.timezone)
     await message.answer(t("Voided. Correction entry:") + "\n" + line)

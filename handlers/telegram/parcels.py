@@ -25,7 +25,6 @@ from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, MenuCb, ParcelCb
 from handlers.telegram.keys import press_key
 from handlers.telegram.routing import Routes
-from handlers.telegram.stations import station_zone
 
 router = Routes("parcels")
 FLAGS = {"action": Action.RECORD_LEDGER}
@@ -60,17 +59,16 @@ async def show_matches(
     actor: Actor,
     t: Translator,
     services: Services,
-    zone: str | None = None,
 ) -> bool:
-    """List the matching waiting parcels with buttons. False when none match.
-    Arrival times are shown in the county's `zone`, looked up when not given."""
-    parcels = await services.run(form, actor)
+    """List the matching waiting parcels with buttons, arrival times in the county's zone.
+    False when none match."""
+    found = await services.run(form, actor)
+    parcels, zone = found.parcels, found.timezone
     if not parcels:
         await bot.send_message(
             chat_id, t("No waiting parcel matches. Check the code, or send /cancel.")
         )
         return False
-    zone = zone or await station_zone(services, actor)
     nonce = secrets.token_hex(4)
     if len(parcels) == 1:
         await bot.send_message(
@@ -162,8 +160,7 @@ async def picked_up(
         actor,
     )
     await query.answer()
-    zone = await station_zone(services, actor)
-    await query.bot.send_message(query.from_user.id, entry_saved(recorded, t, zone))
+    await query.bot.send_message(query.from_user.id, entry_saved(recorded, t))
 
 
 @router.callback_query(ParcelCb.filter(F.action == "ret"), flags=FLAGS)
@@ -197,4 +194,4 @@ async def returned(
         actor,
     )
     await state.clear()
-    await message.answer(entry_saved(recorded, t, await station_zone(services, actor)))
+    await message.answer(entry_saved(recorded, t))

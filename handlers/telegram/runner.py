@@ -120,6 +120,9 @@ async def serve_webhook(app: App, bot: Bot) -> None:
         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
         secret_token=secret,
         drop_pending_updates=False,
+        # Say which update kinds the routers use (edited messages among them): otherwise
+        # Telegram keeps whatever list the webhook was last set with.
+        allowed_updates=dp.resolve_used_update_types(),
     )
     scheduler = start_scheduler(app)
     outbox = start_outbox_worker(app, bot)

@@ -18,15 +18,6 @@ from handlers.telegram.routing import Routes
 router = Routes("stations")
 
 
-async def station_zone(services: Services, actor: Actor) -> str:
-    """The time zone of the keeper's county, in which the station's entry times are shown.
-
-    Ledger results do not carry it yet, so screens listing entries ask for the card.
-    """
-    card = await services.run(ShowStation(), actor)
-    return card.county_timezone
-
-
 @router.message(Command("station"), flags={"action": Action.VIEW_STATION})
 async def station(
     message: Message,

@@ -64,7 +64,7 @@ async def intake(ledger, actor, key, tracking="SF1234567890", **extra):
 
 
 async def find(ledger, actor, **query):
-    return await ledger.run(FindParcels(**query), actor)
+    return (await ledger.run(FindParcels(**query), actor)).parcels
 
 
 async def close(ledger, actor, entry_id, key, **extra):
@@ -168,7 +168,7 @@ async def test_void_is_a_reversal_and_frees_the_tracking_number(setup):
     assert (month.metrics.upstream_fen, month.metrics.upstream_parcels) == (40_000, 0)
     # The number can be logged again now, correctly this time.
     await ledger.run(shipment("u2"), keeper)
-    history = await ledger.run(EntryHistory(ship.id), keeper)
+    history = (await ledger.run(EntryHistory(ship.id), keeper)).entries
     assert [e.id for e in history] == [ship.id, reversal.id]
     assert history[1].reason == "单号输错"
     assert await count(db, "ledger_entries") == 4 and sale.id  # nothing deleted or edited

@@ -50,3 +50,11 @@ async def test_an_entry_counts_in_the_month_the_keeper_sent_it(app, chat, keeper
     assert str(occurred).startswith("2026-11-30 15:30") and str(recorded).startswith(
         "2026-11-30 17:00"
     )
+
+
+async def test_forged_button_data_with_a_huge_id_is_answered_not_crashed(chat, keeper):
+    """Button data comes from the client: an id past the database's integer range must be
+    "not found", not an overflow that leaves the keeper without an answer."""
+    for data in ("pc:99999999999999999999999:out:abcd", "pc:0:out:abcd"):
+        sent = await chat.feed(chat.callback_update(keeper, data))
+        assert any("没有这个包裹" in alert or "No such parcel" in alert for alert in sent.alerts)

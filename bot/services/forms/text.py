@@ -7,14 +7,13 @@ that proves a second channel needs no change in the core.
 
 from __future__ import annotations
 
-import unicodedata
-
+from bot.domain.numbers import numbered_choice
 from bot.domain.text import N_, Text
 from bot.i18n import Translator
 from bot.services.forms.engine import Confirmation, Question
+from bot.services.notice_plaintext import REPLY_PROMPT
 
 CONFIRM_REPLY = N_("Reply 1 to save, 0 to cancel.")
-NUMBERED_HINT = N_("Reply with a number:")
 
 
 def _label(label: Text | str, t: Translator) -> str:
@@ -24,7 +23,7 @@ def _label(label: Text | str, t: Translator) -> str:
 def render_question(question: Question, t: Translator) -> str:
     lines = [t(line) for line in question.lines]
     if question.choices:
-        lines.append(t(NUMBERED_HINT))
+        lines.append(t(REPLY_PROMPT))
         lines += [f"{n}. {_label(c.label, t)}" for n, c in enumerate(question.choices, 1)]
     return "\n".join(lines)
 
@@ -40,15 +39,11 @@ def read_reply(question: Question, reply: str) -> str:
     """The answer a text reply gives to `question`: a choice's value by its number, or the
     reply itself. A phone tail or an amount is never taken for a choice unless the question
     offers choices and the number is one of theirs."""
-    number = unicodedata.normalize("NFKC", reply).strip()
-    if question.choices and number.isascii() and number.isdigit():
-        index = int(number) - 1
-        if 0 <= index < len(question.choices):
-            return question.choices[index].value
-    return reply
+    index = numbered_choice(reply, len(question.choices))
+    return reply if index is None else question.choices[index].value
 
 
 def confirmed(reply: str) -> bool | None:
     """True for 1 (save), False for 0 (cancel), None for anything else."""
-    number = unicodedata.normalize("NFKC", reply).strip()
+    number = reply.strip().translate(str.maketrans("０１", "01"))
     return {"1": True, "0": False}.get(number)

@@ -6,8 +6,8 @@ corrections.py — recent entries, history, voids
 month.py — the month at a glance, the product catalogue, tracking look-ups
 """
 
-from bot.services.ledger.common import STATUS_TEXT, Recorded
+from bot.services.ledger.common import STATUS_TEXT, Entries, Parcels, Recorded
 from bot.services.ledger.month import MonthView
 from bot.services.ledger.recording import DuplicateTracking
 
-__all__ = ["STATUS_TEXT", "DuplicateTracking", "MonthView", "Recorded"]
+__all__ = ["STATUS_TEXT", "DuplicateTracking", "Entries", "MonthView", "Parcels", "Recorded"]

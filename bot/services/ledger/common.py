@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.commands import Command
 from bot.domain.errors import NotAllowed, NotFound
-from bot.domain.ledger import EntryKind, EntryView
+from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard, StationStatus
 from bot.domain.periods import Period
 from bot.domain.text import N_
@@ -28,6 +28,21 @@ CLOCK_SKEW = timedelta(minutes=5)
 class Recorded:
     entry: EntryView
     replay: bool  # True when this request had already been recorded (retry, double tap)
+    timezone: str = "Asia/Shanghai"  # the county's, in which the entry's times are shown
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Ledger entries of one station, with the county zone their times are shown in."""
+
+    entries: list[EntryView]
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Parcels:
+    parcels: list[ParcelView]
+    timezone: str
 
 
 async def own_station(uow: UnitOfWork, actor: Actor, action: Action) -> StationCard:

@@ -14,30 +14,28 @@ from bot.domain.commands import EntryHistory, RecentEntries, VoidEntry
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.ledger import TRACKED, EntryKind, EntryView
 from bot.domain.network import StationCard
+from bot.domain.numbers import within_id_range
 from bot.domain.periods import Period
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor
 from bot.services.env import Env
-from bot.services.ledger.common import Recorded, base_row, own_station
+from bot.services.ledger.common import Entries, Recorded, base_row, own_station
 from bot.services.ports import UnitOfWork
 
 
-async def recent_entries(
-    query: RecentEntries, actor: Actor, uow: UnitOfWork, env: Env
-) -> list[EntryView]:
+async def recent_entries(query: RecentEntries, actor: Actor, uow: UnitOfWork, env: Env) -> Entries:
     station = await own_station(uow, actor, Action.VIEW_LEDGER)
-    return await uow.ledger.recent(station.id, query.limit)
+    return Entries(await uow.ledger.recent(station.id, query.limit), station.county_timezone)
 
 
-async def entry_history(
-    query: EntryHistory, actor: Actor, uow: UnitOfWork, env: Env
-) -> list[EntryView]:
+async def entry_history(query: EntryHistory, actor: Actor, uow: UnitOfWork, env: Env) -> Entries:
     """The entry and everything that points at it, oldest first."""
     station = await own_station(uow, actor, Action.VIEW_LEDGER)
-    entry = await uow.ledger.entry(query.entry_id)
+    entry = await uow.ledger.entry(query.entry_id) if within_id_range(query.entry_id) else None
     if entry is None or entry.station_id != station.id:
         raise NotFound(N_("No entry #{id} at your station."), id=query.entry_id)
-    return [entry, *await uow.ledger.related(query.entry_id)]
+    related = await uow.ledger.related(query.entry_id)
+    return Entries([entry, *related], station.county_timezone)
 
 
 async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env) -> Recorded:
@@ -48,8 +46,8 @@ async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env
     station = await own_station(uow, actor, Action.RECORD_LEDGER)
     earlier = await uow.ledger.entry_by_request_key(command.request_key)
     if earlier is not None:
-        return Recorded(earlier, replay=True)
-    entry = await uow.ledger.entry(command.entry_id)
+        return Recorded(earlier, replay=True, timezone=station.county_timezone)
+    entry = await uow.ledger.entry(command.entry_id) if within_id_range(command.entry_id) else None
     if entry is None or entry.station_id != station.id:
         raise NotFound(N_("No entry #{id} at your station."), id=command.entry_id)
     if entry.is_reversal:
@@ -93,7 +91,7 @@ async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env
         details={"reversal": reversal_id, "reason": reason},
     )
     assert reversal is not None
-    return Recorded(reversal, replay=False)
+    return Recorded(reversal, False, station.county_timezone)
 
 
 async def _check_open(

@@ -131,7 +131,7 @@ async def record_entry(command: RecordEntry, actor: Actor, uow: UnitOfWork, env:
     if entry_id is None:  # this request was recorded before: a retry, a double tap
         earlier = await uow.ledger.entry_by_request_key(command.request_key)
         assert earlier is not None
-        return Recorded(earlier, replay=True)
+        return Recorded(earlier, replay=True, timezone=station.county_timezone)
     direction = TRACKED.get(kind)
     tracking = values.get("tracking_no")
     if direction and tracking:
@@ -143,7 +143,7 @@ async def record_entry(command: RecordEntry, actor: Actor, uow: UnitOfWork, env:
         await uow.ledger.add_parcel(
             entry_id, station.id, values["pickup_code"], values.get("phone_last4"), when
         )
-    return Recorded(_view(entry_id, row, product), replay=False)
+    return Recorded(_view(entry_id, row, product), False, station.county_timezone)
 
 
 async def _free_code(uow: UnitOfWork, station_id: int) -> str:

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from bot.domain.commands import CloseParcel, FindParcels
 from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.ledger import EntryKind, ParcelView
+from bot.domain.ledger import EntryKind
+from bot.domain.numbers import within_id_range
 from bot.domain.periods import Period
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor
 from bot.services.env import Env
-from bot.services.ledger.common import STATUS_TEXT, Recorded, base_row, own_station
+from bot.services.ledger.common import STATUS_TEXT, Parcels, Recorded, base_row, own_station
 from bot.services.ports import UnitOfWork
 
 
-async def find_parcels(
-    query: FindParcels, actor: Actor, uow: UnitOfWork, env: Env
-) -> list[ParcelView]:
+async def find_parcels(query: FindParcels, actor: Actor, uow: UnitOfWork, env: Env) -> Parcels:
     station = await own_station(uow, actor, Action.RECORD_LEDGER)
-    return await uow.ledger.waiting_parcels(
+    found = await uow.ledger.waiting_parcels(
         station.id, code=query.pickup_code, phone_last4=query.phone_last4
     )
+    return Parcels(found, station.county_timezone)
 
 
 async def close_parcel(command: CloseParcel, actor: Actor, uow: UnitOfWork, env: Env) -> Recorded:
@@ -33,7 +33,9 @@ async def close_parcel(command: CloseParcel, actor: Actor, uow: UnitOfWork, env:
     station = await own_station(uow, actor, Action.RECORD_LEDGER)
     earlier = await uow.ledger.entry_by_request_key(command.request_key)
     if earlier is not None:
-        return Recorded(earlier, replay=True)
+        return Recorded(earlier, replay=True, timezone=station.county_timezone)
+    if not within_id_range(command.parcel_entry_id):  # forged button data
+        raise NotFound(N_("No such parcel at your station."))
     parcel = await uow.ledger.parcel(command.parcel_entry_id)
     intake = await uow.ledger.entry(command.parcel_entry_id)
     if parcel is None or intake is None or intake.station_id != station.id:
@@ -64,4 +66,4 @@ async def close_parcel(command: CloseParcel, actor: Actor, uow: UnitOfWork, env:
         raise InvalidInput(N_("That parcel was just handled by another action."))
     entry = await uow.ledger.entry(entry_id)
     assert entry is not None
-    return Recorded(entry, replay=False)
+    return Recorded(entry, False, station.county_timezone)
