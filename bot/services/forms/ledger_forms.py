@@ -264,6 +264,13 @@ PRODUCT = Field(
     _words("product", MAX_PRODUCT, "脆李"),
     _product_choices,
 )
+FEE_PROMPT = N_("Service fee in yuan? e.g. {example}, or choose No fee.")
+
+
+def _fee_field(prompt: Text) -> Field:
+    return Field("fee", prompt, _amount("fee_fen", allow_zero=True), _no_fee)
+
+
 INTAKE_TITLE = N_("📦 Parcel intake")
 SHIP_TITLE = N_("🚚 Upstream shipment")
 SALE_TITLE = N_("💰 Upstream sale")
@@ -356,12 +363,7 @@ LEDGER_FORMS: dict[str, FormSpec] = {
                     _words("item", MAX_TEXT, "洗衣机"),
                 ),
                 Field("amount", Text(N_("Amount in yuan? e.g. 1299.")), _amount("amount_fen")),
-                Field(
-                    "fee",
-                    Text(N_("Service fee in yuan? e.g. 20, or choose No fee.")),
-                    _amount("fee_fen", allow_zero=True),
-                    _no_fee,
-                ),
+                _fee_field(Text(FEE_PROMPT, {"example": "20"})),
             ],
             _proxy,
             summary(PROXY_TITLE),
@@ -378,12 +380,7 @@ LEDGER_FORMS: dict[str, FormSpec] = {
                     _labels(SERVICE_KIND_LABELS),
                 ),
                 Field("amount", Text(N_("Amount in yuan? e.g. 200.")), _amount("amount_fen")),
-                Field(
-                    "fee",
-                    Text(N_("Service fee in yuan? e.g. 2, or choose No fee.")),
-                    _amount("fee_fen", allow_zero=True),
-                    _no_fee,
-                ),
+                _fee_field(Text(FEE_PROMPT, {"example": "2"})),
             ],
             _service,
             summary(SERVICE_TITLE),
