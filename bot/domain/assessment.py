@@ -50,14 +50,14 @@ class UpstreamRule(StrEnum):
     PARCELS = "parcels"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     downstream_fen: int
     upstream_fen: int
     upstream_parcels: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figures:
     """The three measured figures: sums of ledger entries (reversals included)."""
 
@@ -84,7 +84,7 @@ class Figures:
 _NOTHING = Figures()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rules:
     """The county policy's part of the test (defaults: the plain test, no grace)."""
 
@@ -94,7 +94,7 @@ class Rules:
     grace_months: int = 0  # a station open this many months or fewer is not judged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Projection:
     """Judge the month as if it went on at the pace of its first `elapsed_days`."""
 
@@ -102,7 +102,7 @@ class Projection:
     month_days: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assessment:
     verdict: Verdict
     downstream_ok: bool
@@ -143,7 +143,7 @@ def assess(
     is missing is still counted from what has been logged.
     """
     window = rules.window_months
-    logged = earlier + month if earlier != _NOTHING else month
+    logged = month if earlier is _NOTHING else earlier + month
     if projection is not None:
         month = month.scaled(projection.month_days, max(1, projection.elapsed_days))
         judged = (earlier + month).scaled(1, window)
@@ -159,31 +159,21 @@ def assess(
         up_ok = yuan_ok and parcels_ok
     else:
         up_ok = yuan_ok if rule is UpstreamRule.YUAN else parcels_ok
-    counts_yuan, counts_parcels = rule is not UpstreamRule.PARCELS, rule is not UpstreamRule.YUAN
-
-    def short(target: int, done: int, counts: bool) -> int:
-        # An average over `window` months meets the target when the sum reaches target × window.
-        return max(0, target * window - done) if counts else 0
-
     if months_open is not None and months_open <= rules.grace_months:
         verdict = Verdict.GRACE
     else:
         verdict = Verdict.PASS if down_ok and up_ok else Verdict.FAIL
-    return Assessment(
-        verdict=verdict,
-        downstream_ok=down_ok,
-        upstream_ok=up_ok,
-        judged=judged,
-        missing_downstream_fen=0
-        if down_ok
-        else short(thresholds.downstream_fen, logged.downstream_fen, True),
-        missing_upstream_fen=0
-        if up_ok
-        else short(thresholds.upstream_fen, logged.upstream_fen, counts_yuan),
-        missing_upstream_parcels=0
-        if up_ok
-        else short(thresholds.upstream_parcels, logged.upstream_parcels, counts_parcels),
-    )
+    # What the month still needs: an average over `window` months meets a target when
+    # the sum reaches target × window.
+    missing_down = missing_yuan = missing_parcels = 0
+    if not down_ok:
+        missing_down = max(0, thresholds.downstream_fen * window - logged.downstream_fen)
+    if not up_ok:
+        if rule is not UpstreamRule.PARCELS:
+            missing_yuan = max(0, thresholds.upstream_fen * window - logged.upstream_fen)
+        if rule is not UpstreamRule.YUAN:
+            missing_parcels = max(0, thresholds.upstream_parcels * window - logged.upstream_parcels)
+    return Assessment(verdict, down_ok, up_ok, judged, missing_down, missing_yuan, missing_parcels)
 
 
 def window(period: Period, months: int) -> list[Period]:

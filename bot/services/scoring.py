@@ -8,9 +8,11 @@ are written in one transaction: a crash leaves either all of them or none.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,7 +44,7 @@ def claimer_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StationVerdict:
     station_id: int
     code: str
@@ -74,6 +76,25 @@ class ScoringReport:
 
     def count(self, step: LadderStep) -> int:
         return sum(v.ladder_step == step for v in self.verdicts if v.verdict != Verdict.GRACE)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the length of a run.
+
+    A county's month allocates tens of thousands of long-lived objects (verdicts, score
+    rows, notices), which set off some 300 collections per run, each walking the young
+    objects that survive: 0.12–0.19 s of a 0.6 s run on PostgreSQL in the benchmark.
+    Reference counting still frees everything that is not a cycle, and the collector
+    catches up when it is switched on again. Only a caller that found it on switches
+    it back on, so overlapping runs leave it as they found it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def first_scored_month(configured: str | None, created_at: datetime, timezone: str) -> Period:
@@ -227,10 +248,11 @@ class ScoringService:
         self._phase("claim")
         if run_id is None:
             return ScoringReport(county, period, run_no, False, False)
-        verdicts = await self._judge(county, period)
-        alerts = await self._commit(
-            county, period, run_id, run_no, verdicts, rescore_reason, actor_person_id
-        )
+        with cyclic_gc_paused():
+            verdicts = await self._judge(county, period)
+            alerts = await self._commit(
+                county, period, run_id, run_no, verdicts, rescore_reason, actor_person_id
+            )
         return ScoringReport(county, period, run_no, True, False, verdicts, alerts)
 
     async def _judge(self, county: CountyRef, period: Period) -> list[StationVerdict]:

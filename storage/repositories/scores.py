@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, text, update
 
 from bot.domain.ledger import EntryKind
 from bot.services.ports import ScoreRow, StationRow, StoredScore
@@ -14,6 +14,13 @@ from storage.repositories._county import county_station_ids
 from storage.repositories.base import Repo
 from storage.repositories.bulk import COPY_FROM, insert_new
 from storage.schema import ledger_entries, station_scores, stations
+from storage.types import UTCDateTime
+
+_SET_STATUSES_PG = text(
+    "UPDATE stations AS s SET status = v.status, updated_at = :now "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS text[])) AS v (id, status) "
+    "WHERE s.id = v.id"
+).bindparams(bindparam("now", type_=UTCDateTime))
 
 
 class SqlScoreRepo(Repo):
@@ -113,6 +120,15 @@ class SqlScoreRepo(Repo):
         return [StoredScore(**row) for row in (await self.conn.execute(query)).mappings().all()]
 
     async def set_statuses(self, changes: dict[int, str], now: datetime) -> None:
+        if not changes:
+            return
+        if self.dialect == "postgresql":
+            # One statement for thousands of stations: arrays of ids and statuses.
+            await self.conn.execute(
+                _SET_STATUSES_PG,
+                {"ids": list(changes), "statuses": list(changes.values()), "now": now},
+            )
+            return
         by_status: dict[str, list[int]] = {}
         for station_id, status in changes.items():
             by_status.setdefault(status, []).append(station_id)
