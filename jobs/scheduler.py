@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
-from bot.services.due import run_due
 from jobs.dialog_expiry import expire_idle_dialogs, prune_processed_updates
 
 SWEEP_SECONDS = 60
@@ -25,7 +24,7 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
 
     async def due(trigger: str = "schedule") -> None:
         # Scoring, nudges, idle and stranded checks: the database decides what is due.
-        await run_due(app.uow, app.clock, trigger=trigger)
+        await app.services.due(trigger=trigger)
 
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
     # coalesce + a generous grace time: a sweep missed while busy runs once, late, not never.

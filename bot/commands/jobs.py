@@ -11,11 +11,8 @@ from bot.config import Settings
 from bot.domain.errors import CunzhanError
 from bot.domain.periods import Period
 from bot.i18n import Translator
-from bot.services.due import run_due
 from bot.services.notice_texts import yuan
 from bot.services.policy import PolicyError, parse_policy, to_json
-from bot.services.reminders import ReminderService
-from bot.services.scoring import ScoringService
 
 JOBS = ("scoring", "nudge", "idle", "stranded", "due")
 
@@ -63,7 +60,7 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
     t = Translator(settings.default_language)
     app = await build_app(settings)
     try:
-        scoring = ScoringService(app.uow, app.clock)
+        scoring = app.services.scoring
         if args.jobs_command == "rescore":
             report = await scoring.score(
                 args.county, Period.parse(args.month), trigger="cli", rescore_reason=args.reason
@@ -71,7 +68,7 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
             print_verdicts(report)
             return 0
         if args.job == "due":
-            report = await run_due(app.uow, app.clock, trigger="cli", dry_run=args.dry_run)
+            report = await app.services.due(trigger="cli", dry_run=args.dry_run)
             if report.dry_run:
                 print("dry run: nothing claimed or written")
                 print("\n".join(f"would run {what}" for what in report.ran) or "nothing due")
@@ -97,7 +94,7 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             print_verdicts(report)
             return 0
-        reminders = ReminderService(app.uow, app.clock)
+        reminders = app.services.reminders
         result = await getattr(reminders, args.job)(
             args.county, trigger="cli", dry_run=args.dry_run
         )
@@ -122,7 +119,7 @@ async def policy(settings: Settings, args: argparse.Namespace) -> int:
         return _check(Path(args.file))[0]
     app = await build_app(settings)
     try:
-        scoring = ScoringService(app.uow, app.clock)
+        scoring = app.services.scoring
         if args.policy_command == "load":
             code, parsed = _check(Path(args.file))
             if parsed is None:

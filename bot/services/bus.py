@@ -22,10 +22,13 @@ from bot.domain import commands as c
 from bot.domain.ledger import EntryView
 from bot.services import identity, invites, ladder, network
 from bot.services.authz import Actor
+from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
 from bot.services.ledger import corrections, month, recording, shelf
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.reminders import ReminderService
+from bot.services.scoring import ScoringService
 
 UseCase = Callable[[Any, Actor, UnitOfWork, Env], Awaitable[Any]]
 
@@ -63,6 +66,14 @@ class Services:
         self.uow = uow
         self.env = env
         self.forms = FormEngine(LEDGER_FORMS)
+        # The scheduled jobs: several transactions each (claim, compute, commit), so they
+        # open their own units of work rather than join a caller's.
+        self.scoring = ScoringService(uow, env.clock)
+        self.reminders = ReminderService(uow, env.clock)
+
+    async def due(self, *, trigger: str = "schedule", dry_run: bool = False) -> DueReport:
+        """Every job that is due now, for every county (the scheduler's one entry)."""
+        return await run_due(self.uow, self.env.clock, trigger=trigger, dry_run=dry_run)
 
     @property
     def clock(self):
