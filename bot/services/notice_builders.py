@@ -26,8 +26,10 @@ MAX_PARCELS = 30  # parcels listed in a keeper's stranded reminder
 
 
 def verdict_params(v, period) -> dict[str, Any]:
+    """`period`: the month, or its text (a county's month formats it once, not 10,000 times)."""
+    targets = v.thresholds
     return {
-        "period": str(period),
+        "period": period if type(period) is str else str(period),
         "station": v.name,
         "code": v.code,
         "verdict": str(v.verdict),
@@ -36,9 +38,9 @@ def verdict_params(v, period) -> dict[str, Any]:
         "downstream_fen": v.downstream_fen,
         "upstream_fen": v.upstream_fen,
         "upstream_parcels": v.upstream_parcels,
-        "target_downstream_fen": v.thresholds.downstream_fen,
-        "target_upstream_fen": v.thresholds.upstream_fen,
-        "target_upstream_parcels": v.thresholds.upstream_parcels,
+        "target_downstream_fen": targets.downstream_fen,
+        "target_upstream_fen": targets.upstream_fen,
+        "target_upstream_parcels": targets.upstream_parcels,
         "missing_downstream_fen": v.missing_downstream_fen,
         "missing_upstream_fen": v.missing_upstream_fen,
         "missing_upstream_parcels": v.missing_upstream_parcels,
@@ -46,11 +48,13 @@ def verdict_params(v, period) -> dict[str, Any]:
 
 
 def verdict_notices(period, run_no: int, verdicts, keepers: Iterable[Reader]) -> list[Notice]:
+    prefix, month = f"verdict:{period}:{run_no}:", str(period)
+
     def notice(v, person: int) -> Notice:
         return Notice(
-            dedup_key=f"verdict:{period}:{run_no}:{v.station_id}:{person}",
+            dedup_key=f"{prefix}{v.station_id}:{person}",
             kind=NoticeKind.VERDICT,
-            params=verdict_params(v, period),
+            params=verdict_params(v, month),
             person_id=person,
         )
 

@@ -59,6 +59,7 @@ class StationRow:
     tier: str
     status: str
     opened_on: date | None
+    failing_months: int = 0  # as of the month `ScoreRepo.stations` was asked for; else 0
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,11 @@ class JobRunRepo(Protocol):
 
 
 class ScoreRepo(Protocol):
-    async def stations(self, county_id: int) -> list[StationRow]:
-        """Every station of the county (removed ones too), by code."""
+    async def stations(self, county_id: int, failing_as_of: str | None = None) -> list[StationRow]:
+        """Every station of the county (removed ones too), by code. With `failing_as_of`
+        (a month), each carries its consecutive failing months as of that month's latest
+        run, 0 if it was not scored then: what `failing_months` answers, in the same read
+        (monthly scoring needs both)."""
 
     async def window_totals(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -266,8 +267,7 @@ class ScoringService:
                 m.upstream_yuan_kinds,
                 m.upstream_parcel_kinds,
             )
-            previous = await uow.scores.failing_months(county.id, str(period.previous()))
-            stations = await uow.scores.stations(county.id)
+            stations = await uow.scores.stations(county.id, failing_as_of=str(period.previous()))
         self._phase("aggregate")
         by_tier = {tier.value: policy.thresholds_for(tier) for tier in Tier}
         rules = policy.rules()
@@ -275,7 +275,7 @@ class ScoringService:
             judge_station(
                 s,
                 totals.get(s.id, (0, 0, 0)),
-                previous.get(s.id, 0),
+                s.failing_months,
                 policy,
                 period,
                 by_tier[s.tier],
@@ -289,17 +289,19 @@ class ScoringService:
 
     async def _commit(self, county, period, run_id, run_no, verdicts, reason, actor) -> int:
         now = self.clock.now()
+        month = str(period)
         async with self.uow_factory(write=True) as uow:
             version, policy = await self.policy(uow, county.id)
+            window_months = policy.assessment.window_months
             await uow.scores.write(
                 [
                     {
                         "station_id": v.station_id,
-                        "period": str(period),
+                        "period": month,
                         "run_no": run_no,
                         "policy_version": version,
                         "tier": v.tier,
-                        "window_months": policy.assessment.window_months,
+                        "window_months": window_months,
                         "downstream_fen": v.downstream_fen,
                         "upstream_fen": v.upstream_fen,
                         "upstream_parcels": v.upstream_parcels,
@@ -329,9 +331,10 @@ class ScoringService:
                 *digest_notices(county, period, run_no, verdicts, staff),
             ]
             sent = await uow.outbox.enqueue(notices, now)
+            steps = Counter(v.ladder_step for v in verdicts)  # one pass, not one per step
             summary = {
                 "stations": len(verdicts),
-                **{step.value: sum(v.ladder_step is step for v in verdicts) for step in LadderStep},
+                **{step.value: steps[step] for step in LadderStep},
                 "grace": sum(v.verdict is Verdict.GRACE for v in verdicts),
                 "status_changes": len(changes),
                 "alerts": sent,

@@ -19,10 +19,16 @@ class MemoryScoreRepo:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
 
-    async def stations(self, county_id: int) -> list[StationRow]:
+    async def stations(self, county_id: int, failing_as_of: str | None = None) -> list[StationRow]:
         ids = county_station_ids(self.tx, county_id)
         found = sorted((s for s in self.tx.rows("stations") if s.id in ids), key=lambda s: s.code)
-        return [StationRow(s.id, s.code, s.name, s.tier, s.status, s.opened_on) for s in found]
+        failing = {}
+        if failing_as_of is not None:
+            failing = await self.failing_months(county_id, failing_as_of)
+        return [
+            StationRow(s.id, s.code, s.name, s.tier, s.status, s.opened_on, failing.get(s.id, 0))
+            for s in found
+        ]
 
     async def window_totals(
         self,

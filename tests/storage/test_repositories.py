@@ -494,6 +494,14 @@ async def test_scores_window_totals_and_statuses(uow_factory, net):
         assert totals == {s1: (1000, 350, 1)}  # A-S2 had only an uncounted kind
         assert await uow.scores.failing_months(net.county_a, "2026-10") == {s1: 0, s3: 2}
         assert await uow.scores.failing_months(net.county_a, "2026-11") == {}
+        # The same, read with the stations (0 for one not scored that month).
+        with_failing = await uow.scores.stations(net.county_a, failing_as_of="2026-10")
+        assert [(s.code, s.failing_months) for s in with_failing] == [
+            ("A-S1", 0),
+            ("A-S2", 0),
+            ("A-S3", 2),
+        ]
+        assert [s.failing_months for s in stations] == [0, 0, 0]
         stored = await uow.scores.of_month(net.county_a, "2026-10")
         assert [(s["code"], s["run_no"], s["failing_months"]) for s in stored] == [
             ("A-S1", 1, 0),
