@@ -43,7 +43,12 @@ def help_text(actor: Actor, t: Translator) -> str:
     lines = [t("Cunzhan 村站 — the village station assistant."), ""]
     if not actor.known:
         lines += [t(NOT_REGISTERED), ""]
-    lines += [f"/{c.name} — {t(c.description)}" for c in commands_for(actor)]
+    for command in commands_for(actor):
+        line = f"/{command.name} — {t(command.description)}"
+        example = command.example_for(actor)
+        if example and example != f"/{command.name}":
+            line += " · " + t("e.g. {example}", example=example)
+        lines.append(line)
     if can(actor, Action.RECORD_LEDGER):
         lines += ["", t("Quick one-line forms (amounts like 1200, 1,200元, ¥1200, 1.2万):")]
         lines += [f"{form} — {t(meaning)}" for form, meaning in QUICK_FORMS]

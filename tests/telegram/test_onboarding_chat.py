@@ -6,9 +6,9 @@ import re
 
 from aiogram.methods import SendPhoto, SetMyCommands
 
-from bot.domain.roles import Role
 from bot.commands.keys import cli_key
 from bot.domain.commands import CreateInvite
+from bot.domain.roles import Role
 from bot.services.invites import CLI_ACTOR
 
 TOKEN_IN_LINK = re.compile(r"start=(i_[A-Za-z0-9_-]{32})")

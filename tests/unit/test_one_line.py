@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from bot.domain import ledger, money, one_line, phones, quantities
-from bot.domain.errors import InvalidInput
 from bot.domain.commands import (
     FindParcels,
     RecordIntake,
@@ -17,6 +16,7 @@ from bot.domain.commands import (
     RecordService,
     RecordShipment,
 )
+from bot.domain.errors import InvalidInput
 from bot.domain.ledger import SaleChannel, ServiceKind
 from bot.domain.one_line import (
     parse_line,
@@ -47,8 +47,14 @@ ACCEPTED = [
     ("入库 SF1234567890 张三 1234", RecordIntake("SF1234567890", "张三", last4("1234"))),
     ("到件 SF1234567890 张三 1234", RecordIntake("SF1234567890", "张三", last4("1234"))),
     ("入 sf1234567890 张三 13812345678", RecordIntake("SF1234567890", "张三", full("13812345678"))),
-    ("入 SF1234567890 张三 138 1234 5678", RecordIntake("SF1234567890", "张三", full("13812345678"))),
-    ("入 SF1234567890 张三 138-1234-5678", RecordIntake("SF1234567890", "张三", full("13812345678"))),
+    (
+        "入 SF1234567890 张三 138 1234 5678",
+        RecordIntake("SF1234567890", "张三", full("13812345678")),
+    ),
+    (
+        "入 SF1234567890 张三 138-1234-5678",
+        RecordIntake("SF1234567890", "张三", full("13812345678")),
+    ),
     (
         "入 SF1234567890 张三 +8613812345678",
         RecordIntake("SF1234567890", "张三", full("13812345678")),
@@ -97,7 +103,10 @@ ACCEPTED = [
     ("寄 YT123456789 脆李 10 斤 ¥ 85", RecordShipment("YT123456789", "脆李", 5000, 8500)),
     ("寄 YT123456789 脆李10斤 85", RecordShipment("YT123456789", "脆李", 5000, 8500)),
     ("寄 YT123456789 脆李 2.5公斤 85.50", RecordShipment("YT123456789", "脆李", 2500, 8550)),
-    ("寄 YT123456789 红心 猕猴桃 500克 30", RecordShipment("YT123456789", "红心 猕猴桃", 500, 3000)),
+    (
+        "寄 YT123456789 红心 猕猴桃 500克 30",
+        RecordShipment("YT123456789", "红心 猕猴桃", 500, 3000),
+    ),
     ("寄 YT123456789 10斤 脆李 85", RecordShipment("YT123456789", "脆李", 5000, 8500)),
     ("寄YT123456789 脆李 10斤 85", RecordShipment("YT123456789", "脆李", 5000, 8500)),
     ("ship yt123456789 plums 5 kg 85 yuan", RecordShipment("YT123456789", "plums", 5000, 8500)),
@@ -124,7 +133,10 @@ ACCEPTED = [
     ("售 脆李 20斤 400 其他", RecordSale("脆李", jin("20"), 40000, SaleChannel.OTHER)),
     ("sell plums 20jin 400", RecordSale("plums", jin("20"), 40000)),
     ("sell plums 20 jin 400 live", RecordSale("plums", jin("20"), 40000, SaleChannel.LIVESTREAM)),
-    ("Sale plums 20jin 400 WeChat", RecordSale("plums", jin("20"), 40000, SaleChannel.WECHAT_GROUP)),
+    (
+        "Sale plums 20jin 400 WeChat",
+        RecordSale("plums", jin("20"), 40000, SaleChannel.WECHAT_GROUP),
+    ),
     # proxy purchase
     ("代购 洗衣机 1299", RecordProxyPurchase("洗衣机", 129_900)),
     ("代购 洗衣机 1299 手续费20", RecordProxyPurchase("洗衣机", 129_900, 2000)),

@@ -3,18 +3,18 @@ has, and the time an entry happened."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.commands import Command
-from bot.domain.errors import NotAllowed, NotFound
+from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard, StationStatus
 from bot.domain.periods import Period
 from bot.domain.text import N_
-from bot.services.authz import Action, Actor, authorize
-from bot.services.network import place_of
+from bot.services.authz import Action, Actor, authorize, can
+from bot.services.network import parse_code, place_of
 from bot.services.ports import UnitOfWork
 
 # How far back a message's own date is believed. Telegram keeps an undelivered update for
@@ -33,16 +33,55 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Entries:
-    """Ledger entries of one station, with the county zone their times are shown in."""
+    """Ledger entries of one station, with the county zone their times are shown in and
+    the names of who recorded them."""
 
     entries: list[EntryView]
     timezone: str
+    names: dict[int, str] = field(default_factory=dict)
+    station: StationCard | None = None
+
+
+@dataclass(frozen=True)
+class Left:
+    """How a parcel left the shelf: the pickup or return entry, and who recorded it."""
+
+    parcel: ParcelView
+    entry: EntryView
+    by: str | None
 
 
 @dataclass(frozen=True)
 class Parcels:
+    """Parcels found on the shelf; `left` the matching ones already gone when none wait."""
+
     parcels: list[ParcelView]
     timezone: str
+    left: list[Left] = field(default_factory=list)
+    stranded_before: datetime | None = None
+
+    def bundles(self) -> list[list[ParcelView]]:
+        """Groups of two or more parcels for one person (same name and phone tail)."""
+        groups: dict[tuple[str, str | None], list[ParcelView]] = {}
+        for parcel in self.parcels:
+            groups.setdefault((parcel.recipient_name, parcel.phone_last4), []).append(parcel)
+        return [group for group in groups.values() if len(group) > 1]
+
+
+async def station_in_scope(
+    uow: UnitOfWork, actor: Actor, action: Action, code: str | None
+) -> StationCard:
+    """The station named by `code` if the actor's scope reaches it; without a code, the
+    keeper's own."""
+    if code is None:
+        if actor.scope.station_id is None and can(actor, action):
+            raise InvalidInput(N_("Send the station code, e.g. DEMO-S001."))
+        return await own_station(uow, actor, action)
+    station = await uow.network.station_by_code(parse_code(code))
+    if station is None:
+        raise NotFound(N_("No station has the code {code}."), code=code.strip()[:40])
+    authorize(actor, action, place_of(station))
+    return station
 
 
 async def own_station(uow: UnitOfWork, actor: Actor, action: Action) -> StationCard:
