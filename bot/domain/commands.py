@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.days import DayRef
 from bot.domain.ledger import Notified, SaleChannel, ServiceKind
 from bot.domain.phones import PhoneInput
 from bot.domain.quantities import Quantity
@@ -33,6 +34,8 @@ class Command:
 
     request_key: str = ""
     occurred_at: datetime | None = field(default=None, compare=False)
+    # The day it happened when the keeper said so (售 … 昨天): a back-dated entry.
+    on_day: DayRef | None = None
 
     writes = True
 

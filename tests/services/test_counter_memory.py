@@ -148,3 +148,21 @@ async def test_the_desk_card_uses_the_keepers_month(services, county300, clock):
     assert card.month.metrics.downstream_fen == 300_000 and card.month.verdict.downstream_ok
     assert card.keepers == ["u51"] and card.waiting == 0
     assert card.now - card.last_activity >= timedelta(days=4)
+
+
+async def test_back_dating_into_a_closed_month_needs_an_exception(world, clock):
+    from bot.domain.commands import OpenLockException
+    from bot.domain.days import DayRef
+
+    services, keeper = world.services, world.keeper
+    async with world.uow(write=True) as uow:
+        await uow.locks.lock(world.net.county_a, "2026-10", clock.now(), None)
+        await uow.commit()
+    late = RecordProxyPurchase("冰箱", 100_000, request_key="late", on_day=DayRef(month=10, day=30))
+    with pytest.raises(NotAllowed, match="closed on"):
+        await services.run(late, keeper)
+    await services.run(
+        OpenLockException("A-S3", "2026-10", 24, "补录", request_key="ex1"), world.staff
+    )
+    saved = await services.run(late, keeper)
+    assert saved.entry.period == "2026-10"

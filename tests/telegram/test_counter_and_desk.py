@@ -173,3 +173,51 @@ async def test_staff_help_lists_what_they_may_do_with_examples(chat, people):
     assert "e.g. /recent DEMO-S001" in text_ and "e.g. /stations DEMO-T01 below" in text_
     for keeper_only in ("/void", "/intake", "/shelf", "取 A-027"):
         assert keeper_only not in text_
+
+
+async def test_chinese_numerals_at_the_counter(app, chat, people):
+    keeper = await people.register(150, Role.KEEPER, "A-S1")
+    sale = (await chat.send(keeper, "售 脆李 十斤 四百")).text
+    assert "脆李 10斤 400 元" in sale
+    assert "洗衣机 2,000 元" in (await chat.send(keeper, "代购 洗衣机 两千")).text
+    assert "0.5斤" in (await chat.send(keeper, "售 脆李 半斤 5")).text
+    refused = (await chat.send(keeper, "代购 洗衣机 一二")).text
+    assert "代购 洗衣机 1299" in refused and await count(app) == 3
+
+
+async def test_a_back_dated_sale(app, chat, people):
+    keeper = await people.register(160, Role.KEEPER, "A-S1", language="en")
+    saved = (await chat.send(keeper, "售 脆李 20斤 400 昨天")).text
+    assert "Saved" in saved and "11-23 12:00" in saved  # noon of yesterday, Beijing time
+    last_month = (await chat.send(keeper, "代购 洗衣机 1299 10-30")).text
+    assert "10-30" in last_month
+    october = (await chat.send(keeper, "/month 2026-10")).text
+    assert "Downstream: 1,299 of 2,000 yuan" in october
+    november = (await chat.send(keeper, "/month")).text
+    assert "Upstream: 400 of 1,000 yuan" in november and "Downstream: 0 of" in november
+    too_old = (await chat.send(keeper, "代购 洗衣机 1299 9-30")).text
+    assert "2026-09 is closed" in too_old
+    future = (await chat.send(keeper, "话费 100 2026-12-01")).text
+    assert "has not happened yet" in future
+    assert await count(app) == 2
+    async with app.engine.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT period, occurred_at, recorded_at FROM ledger_entries"))
+        ).all()
+    assert [r.period for r in rows] == ["2026-11", "2026-10"]
+    assert all(str(r.recorded_at).startswith("2026-11-24") for r in rows)  # both kept
+
+
+async def test_an_implausible_price_per_unit_asks_first(app, chat, people):
+    keeper = await people.register(170, Role.KEEPER, "A-S1")
+    asked = await chat.send(keeper, "售 脆李 20斤 40000")
+    assert "每斤 2,000 元" in asked.text and await count(app) == 0
+    saved = await chat.press(keeper, asked, "确认保存")
+    assert "已保存" in saved.text and await count(app) == 1
+    # The step-by-step form asks the same.
+    await chat.send(keeper, "/sale")
+    await chat.send(keeper, "脆李")
+    await chat.send(keeper, "10斤")
+    channel = await chat.send(keeper, "30000")
+    summary = await chat.press(keeper, channel, "其他")
+    assert "每斤 3,000 元" in summary.text, summary.text

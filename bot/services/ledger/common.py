@@ -4,10 +4,12 @@ has, and the time an entry happened."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.commands import Command
+from bot.domain.days import DayRef
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard, StationStatus
@@ -116,6 +118,53 @@ async def entry_period(uow: UnitOfWork, station: StationCard, when: datetime, no
     if await uow.locks.locked_at(station.county_id, str(own)) is not None:
         if not await uow.locks.exception_open(station.id, str(own), now):
             return current
+    return own
+
+
+def back_dated(day: DayRef, station: StationCard, now: datetime) -> datetime:
+    """The instant a back-dated entry is kept at: noon of the day the keeper named, in the
+    county's zone (now, when that day is today). The day itself is what counts; noon
+    keeps it inside that day whatever the zone."""
+    zone = ZoneInfo(station.county_timezone)
+    today = now.astimezone(zone).date()
+    meant = day.resolve(today)
+    if meant > today:
+        raise InvalidInput(
+            N_("{date} has not happened yet: an entry can only be dated today or earlier."),
+            date=meant.isoformat(),
+        )
+    if meant == today:
+        return now
+    return datetime.combine(meant, time(12), tzinfo=zone).astimezone(UTC)
+
+
+async def open_period_of(
+    uow: UnitOfWork, station: StationCard, when: datetime, now: datetime
+) -> Period:
+    """The period a back-dated entry counts in: its own, if still open to the station
+    (the current or previous month, not yet closed by the review, or with a staff
+    exception); refused with the reason otherwise."""
+    own = Period.of(when, station.county_timezone)
+    current = Period.of(now, station.county_timezone)
+    if own == current:
+        return own
+    locked_at = await uow.locks.locked_at(station.county_id, str(own))
+    if await uow.locks.exception_open(station.id, str(own), now):
+        return own
+    if locked_at is not None:
+        raise NotAllowed(
+            N_(
+                "{period} was closed on {date} by the monthly review: an entry for that "
+                "month needs a staff exception for your station."
+            ),
+            period=str(own),
+            date=locked_at.astimezone(ZoneInfo(station.county_timezone)).strftime("%Y-%m-%d"),
+        )
+    if own < current.previous():
+        raise NotAllowed(
+            N_("{period} is closed: only this month and last month can take entries."),
+            period=str(own),
+        )
     return own
 
 
