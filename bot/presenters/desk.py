@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.network import STATUS_LABELS
 from bot.domain.text import N_
 from bot.i18n import Translator
-from bot.presenters.shelf import age
+from bot.presenters.shelf import ago
 from bot.presenters.texts import local_time, month_text, station_card, yuan, zone_name
 from bot.services.desk import DeskCard, DeskPage
 
@@ -33,10 +33,10 @@ def desk_card(desk: DeskCard, t: Translator) -> str:
     else:
         lines.append(
             t(
-                "Last activity: {when} {zone} ({ago} ago)",
+                "Last activity: {when} {zone} ({ago})",
                 when=local_time(desk.last_activity, zone),
                 zone=zone_name(zone, t),
-                ago=age(desk.last_activity, desk.now, t),
+                ago=ago(desk.last_activity, desk.now, t),
             )
         )
     lines.append(
@@ -90,7 +90,7 @@ def station_list(page: DeskPage, t: Translator) -> str:
     for row in page.rows:
         mark = "✅" if row.verdict.targets_met else "⏳"
         seen = (
-            t("last entry {ago} ago", ago=age(row.last_activity, page.now, t))
+            t("last entry {ago}", ago=ago(row.last_activity, page.now, t))
             if row.last_activity
             else t("no entry yet")
         )

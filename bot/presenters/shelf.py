@@ -23,6 +23,16 @@ def age(since: datetime, now: datetime, t: Translator) -> str:
     return t("{n} days", n=hours // 24)
 
 
+def ago(since: datetime, now: datetime, t: Translator) -> str:
+    """'3 days ago', '5 h ago', 'just now'."""
+    hours = max(0, int((now - since).total_seconds() // 3600))
+    if hours < 1:
+        return t("just now")
+    if hours < 48:
+        return t("{n} h ago", n=hours)
+    return t("{n} days ago", n=hours // 24)
+
+
 def parcel_line(
     parcel: ParcelView,
     t: Translator,

@@ -51,7 +51,7 @@ def help_text(actor: Actor, t: Translator) -> str:
         line = f"/{command.name} — {t(command.description)}"
         example = command.example_for(actor)
         if example and example != f"/{command.name}":
-            line += " · " + t("e.g. {example}", example=example)
+            line += " · " + t("e.g. {example}", example=t(example))
         lines.append(line)
     if can(actor, Action.RECORD_LEDGER):
         lines += [

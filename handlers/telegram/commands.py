@@ -82,7 +82,8 @@ COMMANDS = (
         "stations",
         N_("List stations (filters: below, idle, 黄牌, a township code, sort:activity)"),
         Action.LIST_STATIONS,
-        desk_example="/stations DEMO-T01 below sort:downstream",
+        # Filter words in the reader's language: the parser takes both.
+        desk_example=N_("/stations DEMO-T01 below sort:downstream"),
     ),
     Command(
         "invite",

@@ -23,7 +23,7 @@ from handlers.telegram.routing import Routes
 router = Routes("shelf")
 FLAGS = {"action": Action.RECORD_LEDGER}
 SHELF_WORDS = re.compile(r"\s*(待取|货架|shelf)\s*", re.IGNORECASE)
-SEARCH = re.compile(r"\s*(?:查|查询|找)\s*(.*)", re.DOTALL)
+SEARCH = re.compile(r"\s*(?:查询|查|找)\s*(.*)", re.DOTALL)
 
 
 def pager(page: int, pages: int, t: Translator):
