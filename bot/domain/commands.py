@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.days import DayRef
 from bot.domain.ledger import Notified, SaleChannel, ServiceKind
 from bot.domain.phones import PhoneInput
 from bot.domain.quantities import Quantity
@@ -33,6 +34,8 @@ class Command:
 
     request_key: str = ""
     occurred_at: datetime | None = field(default=None, compare=False)
+    # The day it happened when the keeper said so (售 … 昨天): a back-dated entry.
+    on_day: DayRef | None = None
 
     writes = True
 
@@ -190,25 +193,61 @@ class ShowStation(Query):
 
 @dataclass(frozen=True)
 class ListStations(Query):
+    """/stations: the stations in the reader's scope, filtered and sorted, a page at a time.
+    `state` is a StationStatus value; `idle` keeps stations without an entry for the
+    county's idle days; `below` keeps those not meeting this month's thresholds so far."""
+
     page: int = 0
+    township: str | None = None  # a township code
+    state: str | None = None
+    idle: bool = False
+    below: bool = False
+    sort: str = "code"  # code | activity | downstream | upstream
+
+
+@dataclass(frozen=True)
+class StationDesk(Query):
+    """/station CODE for county staff and operators: the card, this month against the
+    thresholds, the ladder and its history, the shelf, the last activity."""
+
+    code: str
 
 
 @dataclass(frozen=True)
 class FindParcels(Query):
-    """取 A-027 / 取 1234: the waiting parcels with that pickup code or phone last four."""
+    """取 A-027 / 取 1234 / 查 张三: the parcels with that pickup code, phone last four or
+    (part of a) recipient's name; `entry_id` one parcel (a button's choice)."""
 
     pickup_code: str | None = None
     phone_last4: str | None = None
+    name: str | None = None
+    entry_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowShelf(Query):
+    """/shelf, 待取: the parcels waiting, oldest first, a page at a time."""
+
+    page: int = 0
 
 
 @dataclass(frozen=True)
 class ShowMonth(Query):
     period: str | None = None  # YYYY-MM; None: the current month in the county's zone
+    code: str | None = None  # a station in the reader's scope; None: the keeper's own
 
 
 @dataclass(frozen=True)
 class RecentEntries(Query):
     limit: int = 15
+    code: str | None = None  # a station in the reader's scope; None: the keeper's own
+
+
+@dataclass(frozen=True)
+class PreviewVoid(Query):
+    """What `/void N` would reverse, checked as the void will be, before asking."""
+
+    entry_id: int
 
 
 @dataclass(frozen=True)
@@ -247,6 +286,7 @@ __all__ = [
     "ListProducts",
     "ListStations",
     "OpenLockException",
+    "PreviewVoid",
     "Query",
     "RecentEntries",
     "RecordEntry",
@@ -259,7 +299,9 @@ __all__ = [
     "ReinstateStation",
     "SetLanguage",
     "ShowMonth",
+    "ShowShelf",
     "ShowStation",
+    "StationDesk",
     "StationForDecision",
     "VoidEntry",
 ]

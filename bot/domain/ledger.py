@@ -143,3 +143,4 @@ class ParcelView:
     phone_last4: str | None
     status: str
     arrived_at: datetime
+    closed_by_id: int | None = None  # the pickup or return entry, once it left

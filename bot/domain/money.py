@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from enum import StrEnum
 
+from bot.domain.chinese_numerals import arabic
 from bot.domain.errors import InvalidInput
 from bot.domain.text import N_, Text
 
@@ -106,6 +107,8 @@ def parse_amount(text: str, *, ceiling_fen: int | None = None, allow_zero: bool 
     if not negative and (sign := _SIGN.match(text)):  # ¥-1200
         negative = sign.group(1) != "+"
         text = text[sign.end() :]
+    # 两千, 一千二百元, 1千2, 三块半: the numeral in digits first, then the usual rules.
+    text = arabic(text, lambda rest: not rest or _SUFFIX.fullmatch(rest) is not None)
     text = _SUFFIX.sub("", text, count=1)
     multiplier = 1
     if match := _MULTIPLIER.search(text):

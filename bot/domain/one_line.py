@@ -28,10 +28,12 @@ the amounts above their per-kind ceiling, which the front end should ask to conf
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable
 
+from bot.domain.chinese_numerals import arabic
 from bot.domain.commands import (
     FindParcels,
     RecordEntry,
@@ -41,6 +43,7 @@ from bot.domain.commands import (
     RecordService,
     RecordShipment,
 )
+from bot.domain.days import DayRef, parse_day_word
 from bot.domain.errors import InvalidInput
 from bot.domain.ledger import SaleChannel, ServiceKind
 from bot.domain.money import AmountCheck, AmountKind, check_amount, parse_amount, shown
@@ -48,12 +51,14 @@ from bot.domain.phones import PHONE_INVALID, PhoneInput, parse_phone
 from bot.domain.quantities import (
     QUANTITY_NO_UNIT,
     QUANTITY_TOKEN,
+    UNIT_ALIASES,
     UNIT_PATTERN,
     Quantity,
     parse_quantity,
     weight_grams,
 )
 from bot.domain.text import N_
+from bot.domain.unit_prices import UnitPriceCheck, check_unit_price
 
 INTAKE_PATTERN = N_(
     "Write it like: 入 SF1234567890 张三 1234 (tracking number, name, "
@@ -209,19 +214,34 @@ def parse_line(text: str) -> OneLine | None:
     if handler in (_intake, _pickup):
         return handler(rest.split())
     args = _JOIN_SUFFIX.sub(r"\1\2\3", _JOIN_PREFIX.sub(r"\1\2", rest)).split()
+    # 两千, 十斤, 半斤 as digits, but only whole words that are a number (with a currency
+    # word or a unit after it): 三黄鸡 and 十三香 stay products.
+    args = [arabic(word, _numeral_rest) for word in args]
+    args, day = _pop_day(args)
     if handler is not None:
-        return handler(args)
-    fixed, default = SERVICE_KEYWORDS[keyword]
-    return _service(args, fixed, default)
+        form = handler(args)
+    else:
+        fixed, default = SERVICE_KEYWORDS[keyword]
+        form = _service(args, fixed, default)
+    return dataclasses.replace(form, on_day=day) if day is not None else form
 
 
-def unusual_amounts(form: OneLine) -> list[AmountCheck]:
+def _pop_day(args: list[str]) -> tuple[list[str], DayRef | None]:
+    """A day word among the last two (`… 400 昨天`, `… 400 昨天 直播`): taken off."""
+    for at in (len(args) - 1, len(args) - 2):
+        if at >= 1 and (day := parse_day_word(args[at])) is not None:
+            return args[:at] + args[at + 1 :], day
+    return args, None
+
+
+def unusual_amounts(form: OneLine) -> list[AmountCheck | UnitPriceCheck]:
     """The amounts of `form` above their per-kind ceiling: ask the keeper to confirm these."""
-    checks: list[AmountCheck] = []
+    checks: list[AmountCheck | UnitPriceCheck] = []
     if isinstance(form, RecordShipment):
         checks.append(check_amount(form.declared_value_fen, AmountKind.DECLARED_VALUE))
     elif isinstance(form, RecordSale):
         checks.append(check_amount(form.amount_fen, AmountKind.UPSTREAM_SALE))
+        checks.append(check_unit_price(form.amount_fen, form.quantity))
     elif isinstance(form, RecordProxyPurchase):
         checks.append(check_amount(form.amount_fen, AmountKind.PROXY_PURCHASE))
         checks.append(check_amount(form.fee_fen, AmountKind.FEE))
@@ -364,6 +384,11 @@ def _service(args: list[str], fixed: ServiceKind | None, default: ServiceKind) -
 
 
 # --- pieces ---------------------------------------------------------------------------
+
+
+def _numeral_rest(rest: str) -> bool:
+    lowered = rest.lower()
+    return not rest or lowered in UNIT_ALIASES or lowered in ("元", "元整", "块", "块钱", "万元")
 
 
 def _is_numeric(word: str) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
+from bot.domain.chinese_numerals import arabic
 from bot.domain.errors import InvalidInput
 from bot.domain.text import N_
 
@@ -149,6 +150,8 @@ def parse_quantity(text: str) -> Quantity:
     text = unicodedata.normalize("NFKC", text).strip()
     if not text:
         raise InvalidInput(QUANTITY_EMPTY)
+    # 十斤, 半斤, 一斤半, 三箱: the numeral in digits first, then the usual rules.
+    text = arabic(text, lambda rest: rest.strip().lower() in UNIT_ALIASES)
     match = _QUANTITY.fullmatch(text)
     if len(text) > _MAX_TEXT or not match:
         raise InvalidInput(QUANTITY_NOT_A_NUMBER, value=_shown(raw))

@@ -15,7 +15,6 @@ from bot.domain.zones import zone_words
 from bot.i18n import Translator
 from bot.services.authz import Actor
 from bot.services.ledger import MonthView
-from bot.services.network import StationPage
 
 # Where a caller does not know the county yet; every screen of a station passes its
 # county's own zone.
@@ -60,22 +59,6 @@ def station_card(card: StationCard, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def station_page(page: StationPage, t: Translator) -> str:
-    if page.total == 0:
-        return t("No stations yet. County staff load them with: python -m bot network import")
-    header = t(
-        "Stations: {total} (page {page} of {pages})",
-        total=page.total,
-        page=page.page + 1,
-        pages=page.pages,
-    )
-    rows = [
-        f"{card.code} · {card.name} · {card.village_name} · {t(STATUS_LABELS[card.status])}"
-        for card in page.stations
-    ]
-    return "\n".join([header, *rows])
-
-
 def who(actor: Actor, t: Translator) -> str:
     if actor.role is None:
         return ""
@@ -89,9 +72,20 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole:,}" + (f".{cents:02d}" if cents else "")
 
 
-def entry_line(entry, t: Translator, timezone: str = BEIJING) -> str:
-    """One ledger entry as a line: '#12 11-24 10:05 proxy purchase 洗衣机 1,299 yuan'."""
-    from bot.domain.ledger import KIND_LABELS
+def entry_line(
+    entry, t: Translator, timezone: str = BEIJING, names: dict[int, str] | None = None
+) -> str:
+    """One ledger entry as a line with everything the keeper typed: '#12 11-24 10:05
+    upstream sale 脆李 20斤 400 yuan livestream · by 王站长'."""
+    from bot.domain.ledger import (
+        CHANNEL_LABELS,
+        KIND_LABELS,
+        SERVICE_KIND_LABELS,
+        EntryKind,
+        SaleChannel,
+        ServiceKind,
+    )
+    from bot.domain.quantities import Quantity
 
     parts = [
         f"#{entry.id}",
@@ -99,14 +93,29 @@ def entry_line(entry, t: Translator, timezone: str = BEIJING) -> str:
     ]
     if entry.is_reversal:
         parts.append(t("void of #{id}", id=entry.reverses_id))
-    parts.append(t(KIND_LABELS[entry.kind]))
+    if entry.kind is EntryKind.SERVICE and entry.service_kind:
+        # 话费, 电费, 取现 … as the keeper said, not just "convenience service".
+        parts.append(t(SERVICE_KIND_LABELS[ServiceKind(entry.service_kind)]))
+    else:
+        parts.append(t(KIND_LABELS[entry.kind]))
+    quantity = (
+        str(Quantity.from_milli(entry.quantity_milli, entry.unit))
+        if entry.quantity_milli is not None and entry.unit
+        else None
+    )
+    weight = t("{kg} kg", kg=_kg(entry.weight_g)) if entry.weight_g else None
+    recipient = entry.recipient_name
+    if recipient and entry.phone_last4:
+        recipient = f"{recipient} *{entry.phone_last4}"
     for detail in (
         entry.pickup_code,
         entry.tracking_no,
         entry.carrier and carrier_name(entry.carrier, t),
         entry.product,
+        quantity,
+        weight,
         entry.item,
-        entry.recipient_name,
+        recipient,
     ):
         if detail:
             parts.append(detail)
@@ -114,11 +123,20 @@ def entry_line(entry, t: Translator, timezone: str = BEIJING) -> str:
         parts.append(t("{amount} yuan", amount=yuan(entry.amount_fen)))
     if entry.fee_fen:
         parts.append(t("fee {amount} yuan", amount=yuan(entry.fee_fen)))
+    if entry.channel and entry.kind is EntryKind.UPSTREAM_SALE:
+        parts.append(t(CHANNEL_LABELS[SaleChannel(entry.channel)]))
     if entry.reason:
         parts.append(t("reason: {reason}", reason=entry.reason))
     if entry.reversed_by_id and not entry.is_reversal:
         parts.append(t("(voided by #{id})", id=entry.reversed_by_id))
+    if names and entry.recorded_by in names:
+        parts.append("· " + t("by {name}", name=names[entry.recorded_by]))
     return " ".join(parts)
+
+
+def _kg(grams: int) -> str:
+    whole, rest = divmod(grams, 1000)
+    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".") if rest else str(whole)
 
 
 def entry_saved(recorded, t: Translator) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.domain import commands as c
 from bot.domain.ledger import EntryView
-from bot.services import identity, invites, ladder, network
+from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
@@ -42,6 +42,8 @@ USE_CASES: dict[type, UseCase] = {
     c.CloseParcel: shelf.close_parcel,
     c.VoidEntry: corrections.void_entry,
     c.FindParcels: shelf.find_parcels,
+    c.ShowShelf: shelf.show_shelf,
+    c.PreviewVoid: corrections.preview_void,
     c.RecentEntries: corrections.recent_entries,
     c.EntryHistory: corrections.entry_history,
     c.ShowMonth: month.show_month,
@@ -52,7 +54,8 @@ USE_CASES: dict[type, UseCase] = {
     c.RedeemInvite: invites.redeem_invite,
     c.SetLanguage: identity.set_language,
     c.ShowStation: network.show_station,
-    c.ListStations: network.list_stations,
+    c.ListStations: desk.list_stations,
+    c.StationDesk: desk.station_desk,
     # county staff on the ladder
     c.StationForDecision: ladder.station_for_decision,
     c.DecideRemoval: ladder.decide_removal,

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from bot.domain.commands import ListStations, ShowStation
+from bot.domain.commands import ShowStation
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.network import CODE_RE, StationCard, normalise_code
 from bot.domain.roles import Place, Role
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
 from bot.services.ports import UnitOfWork
-
-PAGE_SIZE = 10
 
 
 def parse_code(raw: str) -> str:
@@ -45,24 +41,3 @@ async def show_station(query: ShowStation, actor: Actor, uow: UnitOfWork, env) -
         raise NotFound(N_("No station has the code {code}."), code=code)
     authorize(actor, Action.VIEW_STATION, place_of(card))
     return card
-
-
-@dataclass(frozen=True)
-class StationPage:
-    stations: list[StationCard]
-    total: int
-    page: int
-    pages: int
-
-
-async def list_stations(query: ListStations, actor: Actor, uow: UnitOfWork, env) -> StationPage:
-    authorize(actor, Action.LIST_STATIONS)
-    scope, page = actor.scope, query.page
-    cards, total = await uow.network.stations(
-        county_id=scope.county_id if actor.role is Role.COUNTY_STAFF else None,
-        township_id=scope.township_id if actor.role is Role.TOWNSHIP_OPERATOR else None,
-        limit=PAGE_SIZE,
-        offset=max(page, 0) * PAGE_SIZE,
-    )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return StationPage(cards, total, page, pages)

@@ -173,6 +173,8 @@ class PeopleRepo(Protocol):
     ) -> int: ...
     async def set_language(self, person_id: int, language: str) -> None: ...
     async def chat_ids(self, person_id: int, channel: str) -> list[str]: ...
+    async def names(self, person_ids: Iterable[int]) -> dict[int, str]:
+        """{person: display name} for those that exist."""
 
 
 class InviteRepo(Protocol):
@@ -239,9 +241,24 @@ class LedgerRepo(Protocol):
         *,
         code: str | None = None,
         phone_last4: str | None = None,
+        name: str | None = None,
         older_than: datetime | None = None,
         limit: int = 50,
-    ) -> list[ParcelView]: ...
+        offset: int = 0,
+    ) -> list[ParcelView]:
+        """Waiting parcels, oldest first; `name` matches part of the recipient's name."""
+
+    async def closed_parcels(
+        self,
+        station_id: int,
+        *,
+        code: str | None = None,
+        phone_last4: str | None = None,
+        name: str | None = None,
+        limit: int = 5,
+    ) -> list[ParcelView]:
+        """Parcels that left the shelf (picked up, returned), latest arrival first."""
+
     async def parcel(self, entry_id: int) -> ParcelView | None: ...
     async def set_parcel_status(
         self, entry_id: int, *, expect: str, status: str, closed_by_id: int | None

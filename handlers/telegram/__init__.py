@@ -18,6 +18,7 @@ from handlers.telegram import (
     month,
     oneline,
     parcels,
+    shelf,
     start,
     stations,
 )
@@ -38,6 +39,7 @@ def get_routers() -> list[Router]:
         stations,
         month,
         corrections,
+        shelf,
         forms,
         ladder,
         parcels,

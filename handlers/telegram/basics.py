@@ -36,6 +36,10 @@ QUICK_FORMS = (
     ("售 脆李 20斤 400 直播", N_("sale: product, quantity, yuan, channel (optional)")),
     ("代购 洗衣机 1299 费20", N_("proxy purchase: item, yuan, fee (optional)")),
     ("话费 100  ·  代缴 电费 200  ·  取现 500 费2", N_("convenience services")),
+    (
+        "售 脆李 20斤 400 昨天  ·  代购 洗衣机 两千 11-23",
+        N_("on an earlier day: add 昨天, 前天 or a date (this month or last month)"),
+    ),
 )
 
 
@@ -43,9 +47,20 @@ def help_text(actor: Actor, t: Translator) -> str:
     lines = [t("Cunzhan 村站 — the village station assistant."), ""]
     if not actor.known:
         lines += [t(NOT_REGISTERED), ""]
-    lines += [f"/{c.name} — {t(c.description)}" for c in commands_for(actor)]
+    for command in commands_for(actor):
+        line = f"/{command.name} — {t(command.description)}"
+        example = command.example_for(actor)
+        if example and example != f"/{command.name}":
+            line += " · " + t("e.g. {example}", example=t(example))
+        lines.append(line)
     if can(actor, Action.RECORD_LEDGER):
-        lines += ["", t("Quick one-line forms (amounts like 1200, 1,200元, ¥1200, 1.2万):")]
+        lines += [
+            "",
+            t(
+                "Quick one-line forms (amounts like 1200, 1,200元, ¥1200, 1.2万, 两千; "
+                "quantities like 20斤, 十斤, 半斤):"
+            ),
+        ]
         lines += [f"{form} — {t(meaning)}" for form, meaning in QUICK_FORMS]
     lines += ["", t(FORMS_HELP)]
     return "\n".join(lines)

@@ -42,8 +42,26 @@ class FormSaveCb(CallbackData, prefix="fs"):
 
 
 class ParcelCb(CallbackData, prefix="pc"):
-    """Act on one parcel on the shelf: `show`, `out` (picked up) or `ret` (return)."""
+    """Act on one parcel on the shelf: `show`, `out` (picked up) or `ret` (return); or
+    on all of one person's parcels: `all` (offer them), `allok` (hand them out)."""
 
     entry_id: int
     action: str
+    nonce: str
+
+
+class ShelfPageCb(CallbackData, prefix="sh"):
+    page: int
+
+
+class StationsFilterCb(CallbackData, prefix="sf"):
+    """A page of a filtered /stations list; `q` the filters, compact (see stations.py)."""
+
+    page: int
+    q: str
+
+
+class VoidCb(CallbackData, prefix="vd"):
+    """Confirms the void shown; the entry and reason wait in the dialog state."""
+
     nonce: str

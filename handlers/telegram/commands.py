@@ -21,46 +21,110 @@ class Command:
     name: str
     description: str
     action: Action | None = None  # None: open to everyone
+    # What /help shows as "e.g.": a keeper's use, and the county desk's (staff, operators).
+    example: str = ""
+    desk_example: str = ""
+
+    def example_for(self, actor: Actor) -> str:
+        if actor.scope.station_id is None and self.desk_example:
+            return self.desk_example
+        return self.example
 
 
 COMMANDS = (
     Command("menu", N_("Main menu")),
     Command("intake", N_("Parcel intake (batch)"), Action.RECORD_LEDGER),
     Command("pickup", N_("Parcel pickup or return"), Action.RECORD_LEDGER),
+    Command(
+        "shelf",
+        N_("Parcels waiting on the shelf (also 待取; search: 查 1234, 查 张三)"),
+        Action.RECORD_LEDGER,
+        example="/shelf",
+    ),
     Command("ship", N_("Upstream shipment"), Action.RECORD_LEDGER),
     Command("sale", N_("Upstream sale"), Action.RECORD_LEDGER),
     Command("proxy", N_("Proxy purchase"), Action.RECORD_LEDGER),
     Command("service", N_("Convenience service"), Action.RECORD_LEDGER),
-    Command("month", N_("This month at a glance"), Action.VIEW_LEDGER),
-    Command("recent", N_("Latest ledger entries"), Action.VIEW_LEDGER),
-    Command("history", N_("History of an entry: /history <number>"), Action.VIEW_LEDGER),
-    Command("void", N_("Correct an entry: /void <number> <reason>"), Action.RECORD_LEDGER),
-    Command("station", N_("Station card"), Action.VIEW_STATION),
-    Command("stations", N_("List stations"), Action.LIST_STATIONS),
-    Command("invite", N_("Invite a station keeper: /invite <station code>"), Action.INVITE_KEEPER),
+    Command(
+        "month",
+        N_("This month at a glance"),
+        Action.VIEW_LEDGER,
+        example="/month 2026-10",
+        desk_example="/month DEMO-S001",
+    ),
+    Command(
+        "recent",
+        N_("Latest ledger entries"),
+        Action.VIEW_LEDGER,
+        example="/recent",
+        desk_example="/recent DEMO-S001",
+    ),
+    Command(
+        "history",
+        N_("History of an entry: /history <number>"),
+        Action.VIEW_LEDGER,
+        example="/history 12",
+    ),
+    Command(
+        "void",
+        N_("Correct an entry: /void <number> <reason>"),
+        Action.RECORD_LEDGER,
+        example="/void 12 金额输错",
+    ),
+    Command(
+        "station",
+        N_("Station card"),
+        Action.VIEW_STATION,
+        example="/station",
+        desk_example="/station DEMO-S001",
+    ),
+    Command(
+        "stations",
+        N_("List stations (filters: below, idle, 黄牌, a township code, sort:activity)"),
+        Action.LIST_STATIONS,
+        # Filter words in the reader's language: the parser takes both.
+        desk_example=N_("/stations DEMO-T01 below sort:downstream"),
+    ),
+    Command(
+        "invite",
+        N_("Invite a station keeper: /invite <station code>"),
+        Action.INVITE_KEEPER,
+        example="/invite DEMO-S002",
+    ),
     Command(
         "invite_operator",
         N_("Invite a township operator: /invite_operator <township code>"),
         Action.INVITE_OPERATOR,
+        example="/invite_operator DEMO-T01",
     ),
     Command(
-        "invite_staff", N_("Invite county staff: /invite_staff <county code>"), Action.INVITE_STAFF
+        "invite_staff",
+        N_("Invite county staff: /invite_staff <county code>"),
+        Action.INVITE_STAFF,
+        example="/invite_staff DEMO",
     ),
     Command("invite_admin", N_("Invite an administrator"), Action.INVITE_ADMIN),
     Command(
         "reinstate",
         N_("Reinstate a removed station: /reinstate <code> <reason>"),
         Action.DECIDE_REMOVAL,
+        example="/reinstate DEMO-S003 整改完成",
     ),
     Command(
         "exception",
         N_("Let a station correct a closed month: /exception <code> <YYYY-MM> <hours> <reason>"),
         Action.OPEN_EXCEPTION,
+        example="/exception DEMO-S001 2026-10 24 补录",
     ),
     # Every registered role may mute alerts (all of them hold VIEW_STATION); strangers
     # get none. Which categories is handlers/telegram/alerts.py's business.
     Command("mute", N_("Mute or unmute alerts"), Action.VIEW_STATION),
-    Command("unmute", N_("Receive muted alerts again: /unmute <category>"), Action.VIEW_STATION),
+    Command(
+        "unmute",
+        N_("Receive muted alerts again: /unmute <category>"),
+        Action.VIEW_STATION,
+        example="/unmute idle",
+    ),
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),

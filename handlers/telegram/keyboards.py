@@ -14,13 +14,13 @@ from handlers.telegram.callbacks import (
     InviteConfirmCb,
     LangCb,
     MenuCb,
-    StationsPageCb,
 )
 
 # (menu item, label, action needed, roles it suits)
 MENU = (
     ("intake", N_("📦 Parcel in"), Action.RECORD_LEDGER, None),
     ("pickup", N_("📤 Pickup"), Action.RECORD_LEDGER, None),
+    ("shelf", N_("🗄 On the shelf"), Action.RECORD_LEDGER, None),
     ("ship", N_("🚚 Ship produce"), Action.RECORD_LEDGER, None),
     ("sale", N_("💰 Sale"), Action.RECORD_LEDGER, None),
     ("proxy", N_("🛒 Proxy purchase"), Action.RECORD_LEDGER, None),
@@ -50,17 +50,6 @@ def language_menu() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="中文", callback_data=LangCb(lang="zh"))
     builder.button(text="English", callback_data=LangCb(lang="en"))
-    return builder.as_markup()
-
-
-def stations_pager(page: int, pages: int, t: Translator) -> InlineKeyboardMarkup | None:
-    if pages <= 1:
-        return None
-    builder = InlineKeyboardBuilder()
-    if page > 0:
-        builder.button(text=t("◀ Previous"), callback_data=StationsPageCb(page=page - 1))
-    if page + 1 < pages:
-        builder.button(text=t("Next ▶"), callback_data=StationsPageCb(page=page + 1))
     return builder.as_markup()
 
 

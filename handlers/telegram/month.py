@@ -1,9 +1,12 @@
-"""/month: this month at a glance, against the station's thresholds."""
+"""/month [CODE] [YYYY-MM]: a month at a glance, against the station's thresholds; staff
+and operators name a station in their scope."""
 
 from __future__ import annotations
 
+import re
+
 from aiogram import F
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.commands import ShowMonth
@@ -17,9 +20,26 @@ from handlers.telegram.routing import Routes
 router = Routes("month")
 
 
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{1,2}")
+
+
+def month_query(args: str | None) -> ShowMonth:
+    """`/month`, `/month 2026-10`, `/month A-S1`, `/month A-S1 2026-10`."""
+    code = period = None
+    for word in (args or "").split():
+        if PERIOD.fullmatch(word):
+            year, month = word.split("-")
+            period = f"{year}-{int(month):02d}"
+        else:
+            code = word
+    return ShowMonth(period=period, code=code)
+
+
 @router.message(Command("month"), flags={"action": Action.VIEW_LEDGER})
-async def month(message: Message, actor: Actor, t: Translator, services: Services) -> None:
-    await message.answer(month_text(await services.run(ShowMonth(), actor), t))
+async def month(
+    message: Message, command: CommandObject, actor: Actor, t: Translator, services: Services
+) -> None:
+    await message.answer(month_text(await services.run(month_query(command.args), actor), t))
 
 
 @router.callback_query(MenuCb.filter(F.item == "month"), flags={"action": Action.VIEW_LEDGER})

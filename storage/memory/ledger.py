@@ -174,6 +174,7 @@ class MemoryLedgerRepo:
             row.phone_last4,
             row.status,
             row.arrived_at,
+            row.closed_by_id,
         )
 
     async def waiting_parcels(
@@ -182,20 +183,47 @@ class MemoryLedgerRepo:
         *,
         code: str | None = None,
         phone_last4: str | None = None,
+        name: str | None = None,
         older_than: datetime | None = None,
         limit: int = 50,
+        offset: int = 0,
     ) -> list[ParcelView]:
         older_than = utc(older_than)
         found = self._parcels(
             lambda p: (
                 p.station_id == station_id
                 and p.status == WAITING
-                and code in (None, p.pickup_code)
-                and phone_last4 in (None, p.phone_last4)
+                and self._matches(p, code, phone_last4, name)
                 and (older_than is None or p.arrived_at < older_than)
             )
         )
         found.sort(key=lambda p: (p.arrived_at, p.entry_id))
+        return [self._parcel_view(p) for p in found[offset : offset + limit]]
+
+    def _matches(self, p: Parcel, code, phone_last4, name) -> bool:
+        if code not in (None, p.pickup_code) or phone_last4 not in (None, p.phone_last4):
+            return False
+        if name is None:
+            return True
+        return name in (self.tx.get("ledger_entries", p.entry_id).recipient_name or "")
+
+    async def closed_parcels(
+        self,
+        station_id: int,
+        *,
+        code: str | None = None,
+        phone_last4: str | None = None,
+        name: str | None = None,
+        limit: int = 5,
+    ) -> list[ParcelView]:
+        found = self._parcels(
+            lambda p: (
+                p.station_id == station_id
+                and p.status in ("picked_up", "returned")
+                and self._matches(p, code, phone_last4, name)
+            )
+        )
+        found.sort(key=lambda p: (p.arrived_at, p.entry_id), reverse=True)
         return [self._parcel_view(p) for p in found[:limit]]
 
     async def parcel(self, entry_id: int) -> ParcelView | None:

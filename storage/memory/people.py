@@ -116,6 +116,10 @@ class MemoryPeopleRepo:
             if i.person_id == person_id and i.channel == channel and i.chat_id is not None
         ]
 
+    async def names(self, person_ids) -> dict[int, str]:
+        found = (self.tx.get("people", i) for i in set(person_ids))
+        return {p.id: p.display_name for p in found if p is not None}
+
     def _person(self, person_id: int) -> Person:
         person = self.tx.get("people", person_id)
         if person is None:  # the foreign key

@@ -36,6 +36,7 @@ _PARCELS = select(
     parcels.c.phone_last4,
     parcels.c.status,
     parcels.c.arrived_at,
+    parcels.c.closed_by_id,
 ).select_from(parcels.join(le, le.c.id == parcels.c.entry_id))
 
 
@@ -69,6 +70,18 @@ def _view(row) -> EntryView:
         reason=data["reason"],
         reversed_by_id=data["reversed_by_id"],
     )
+
+
+def _matching(code: str | None, phone_last4: str | None, name: str | None) -> list:
+    conditions = []
+    if code is not None:
+        conditions.append(parcels.c.pickup_code == code)
+    if phone_last4 is not None:
+        conditions.append(parcels.c.phone_last4 == phone_last4)
+    if name is not None:
+        # Part of the name (张 finds 张三); LIKE's own wildcards in a name are literal.
+        conditions.append(le.c.recipient_name.contains(name, autoescape=True))
+    return conditions
 
 
 class SqlLedgerRepo(Repo):
@@ -194,19 +207,42 @@ class SqlLedgerRepo(Repo):
         *,
         code: str | None = None,
         phone_last4: str | None = None,
+        name: str | None = None,
         older_than: datetime | None = None,
         limit: int = 50,
+        offset: int = 0,
     ) -> list[ParcelView]:
-        conditions = [parcels.c.station_id == station_id, parcels.c.status == "waiting"]
-        if code is not None:
-            conditions.append(parcels.c.pickup_code == code)
-        if phone_last4 is not None:
-            conditions.append(parcels.c.phone_last4 == phone_last4)
+        conditions = [
+            parcels.c.station_id == station_id,
+            parcels.c.status == "waiting",
+            *_matching(code, phone_last4, name),
+        ]
         if older_than is not None:
             conditions.append(parcels.c.arrived_at < older_than)
         query = (
             _PARCELS.where(*conditions)
             .order_by(parcels.c.arrived_at, parcels.c.entry_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [ParcelView(*row) for row in (await self.conn.execute(query)).all()]
+
+    async def closed_parcels(
+        self,
+        station_id: int,
+        *,
+        code: str | None = None,
+        phone_last4: str | None = None,
+        name: str | None = None,
+        limit: int = 5,
+    ) -> list[ParcelView]:
+        query = (
+            _PARCELS.where(
+                parcels.c.station_id == station_id,
+                parcels.c.status.in_(("picked_up", "returned")),
+                *_matching(code, phone_last4, name),
+            )
+            .order_by(parcels.c.arrived_at.desc(), parcels.c.entry_id.desc())
             .limit(limit)
         )
         return [ParcelView(*row) for row in (await self.conn.execute(query)).all()]

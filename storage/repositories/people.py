@@ -95,6 +95,13 @@ class SqlPeopleRepo(Repo):
             update(people).where(people.c.id == person_id).values(language=language)
         )
 
+    async def names(self, person_ids) -> dict[int, str]:
+        wanted = sorted(set(person_ids))
+        if not wanted:
+            return {}
+        query = select(people.c.id, people.c.display_name).where(people.c.id.in_(wanted))
+        return {row.id: row.display_name for row in (await self.conn.execute(query)).all()}
+
     async def chat_ids(self, person_id: int, channel: str) -> list[str]:
         query = select(identities.c.chat_id).where(
             identities.c.person_id == person_id,

@@ -153,6 +153,97 @@ MATRIX = [
         {
             "stranger": NOT_REGISTERED,
             "keeper": "days left",
+            "operator": "Send the station code",
+            "staff": "Send the station code",
+            "admin": "Send the station code",
+        },
+    ),
+    # The county desk: staff and operators read any station's ledger in their scope.
+    (
+        "/month A-S2",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": "days left",
+            "staff": "days left",
+            "admin": "days left",
+        },
+    ),
+    (
+        "/month A-S3",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": OUTSIDE,
+            "staff": "days left",
+            "admin": "days left",
+        },
+    ),
+    (
+        "/recent B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": OUTSIDE,
+            "staff": OUTSIDE,
+            "admin": "No entries yet",
+        },
+    ),
+    (
+        "/history 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No entry #1 at your station",
+            "operator": "No entry #1.",
+            "staff": "No entry #1.",
+            "admin": "No entry #1.",
+        },
+    ),
+    (
+        "/station A-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": CARD,
+            "operator": "Ladder",
+            "staff": "Ladder",
+            "admin": "Ladder",
+        },
+    ),
+    (
+        "/stations A-T2",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": OUTSIDE,
+            "staff": "Stations: 1",
+            "admin": "Stations: 1",
+        },
+    ),
+    (
+        "/stations below",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": "Stations: 2",
+            "staff": "Stations: 3",
+            "admin": "Stations: 4",
+        },
+    ),
+    (
+        "/shelf",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "shelf is empty",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "查 1234",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No waiting parcel",
             "operator": NOT_ALLOWED,
             "staff": NOT_ALLOWED,
             "admin": NOT_ALLOWED,

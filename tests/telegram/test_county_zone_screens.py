@@ -81,7 +81,8 @@ async def test_entry_month_and_station_screens_use_the_countys_zone(app, chat, k
     pickup_id = max(await entry_times(app))
     assert (await entry_times(app))[pickup_id][0] in picked.text, picked.text
 
-    voided = (await chat.send(keeper, f"/void {max(times)} 测试")).text
+    asked = await chat.send(keeper, f"/void {max(times)} 测试")
+    voided = (await chat.press(keeper, asked, "作废")).text
     reversal = max(await entry_times(app))
     assert (await entry_times(app))[reversal][0] in voided, voided
     assert_chinese_words(voided)

@@ -93,6 +93,7 @@ async def test_exception_lets_a_keeper_correct_a_closed_month(app, chat, people)
     assert "not closed" in (await chat.send(staff, "/exception A-S1 2026-11 24 test")).text
     opened = await chat.send(staff, "/exception A-S1 2026-10 24 补录更正")
     assert "A-S1 may correct 2026-10 until 2026-11-06 10:00" in opened.text
-    assert "Voided" in (await chat.send(keeper, f"/void {entry_id} 金额输错")).text
+    asked = await chat.send(keeper, f"/void {entry_id} 金额输错")
+    assert "Voided" in (await chat.press(keeper, asked, "void it")).text
     app.clock.advance(hours=25)
     assert "Write it like" in (await chat.send(staff, "/exception A-S1")).text

@@ -122,8 +122,8 @@ async def test_one_line_forms(app, chat, keeper):
         ("寄 YT123456789012 脆李 10斤 85", "上行寄件"),
         ("售 脆李 20斤 400 直播", "上行销售"),
         ("代购 洗衣机 1299 费20", "代购"),
-        ("话费 100", "便民服务"),
-        ("取现 500 费2", "便民服务"),
+        ("话费 100", "话费"),
+        ("取现 500 费2", "取现"),
     ]
     for line, expect in lines:
         sent = await chat.send(keeper, line)
@@ -156,15 +156,22 @@ async def test_pickup_by_code_and_by_last_four_once(app, chat, keeper_en):
     sent = await chat.press(keeper_en, sent, "Return")
     sent = await chat.send(keeper_en, "无人认领")
     assert "parcel returned" in sent.text
-    assert "No waiting parcel" in (await chat.send(keeper_en, "取 1234")).text
+    gone = (await chat.send(keeper_en, "取 1234")).text
+    assert "A-001 (SF1234567890, 张三) was picked up on 2026-11-24 10:00 Beijing time" in gone
+    assert "A-002" in gone and "returned to sender" in gone and "无人认领" in gone
+    assert "No waiting parcel" in (await chat.send(keeper_en, "取 9999")).text
 
 
 async def test_void_and_history(app, chat, keeper_en):
     saved = (await chat.send(keeper_en, "代购 洗衣机 1299")).text
     entry_id = saved.split("#")[1].split()[0]
     assert "why" in (await chat.send(keeper_en, f"/void {entry_id}")).text
-    sent = await chat.send(keeper_en, f"/void {entry_id} 金额输错")
+    asked = await chat.send(keeper_en, f"/void {entry_id} 金额输错")
+    assert "洗衣机 1,299 yuan" in asked.text and await count(app) == 1  # asks first
+    sent = await chat.press(keeper_en, asked, "void it")
     assert "Voided" in sent.text and f"void of #{entry_id}" in sent.text
+    again = await chat.press(keeper_en, asked, "void it")
+    assert "nothing more was done" in " ".join(again.alerts) and await count(app) == 2
     history = (await chat.send(keeper_en, f"/history {entry_id}")).text
     assert "金额输错" in history and "voided by" in history
     month = (await chat.send(keeper_en, "/month")).text

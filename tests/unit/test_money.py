@@ -73,6 +73,12 @@ from bot.domain.money import (
         ("0.0001万", 100),
         ("1,000万", MAX_FEN),  # exactly the absolute maximum
         ("10000000", MAX_FEN),
+        ("两千", 200_000),
+        ("一千二", 120_000),
+        ("一千二百元", 120_000),
+        ("1千2", 120_000),
+        ("两万五", 2_500_000),
+        ("三块半", 350),
     ],
 )
 def test_accepted_amounts(text, fen):
@@ -87,7 +93,8 @@ def test_accepted_amounts(text, fen):
         ("   ", money.AMOUNT_EMPTY),
         ("\u3000", money.AMOUNT_EMPTY),
         ("abc", money.AMOUNT_NOT_A_NUMBER),
-        ("一千二", money.AMOUNT_NOT_A_NUMBER),
+        ("一二", money.AMOUNT_NOT_A_NUMBER),  # not one Chinese number
+        ("千", money.AMOUNT_NOT_A_NUMBER),
         ("$12", money.AMOUNT_NOT_A_NUMBER),
         ("12块5", money.AMOUNT_NOT_A_NUMBER),
         ("1 200", money.AMOUNT_NOT_A_NUMBER),

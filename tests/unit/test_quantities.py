@@ -60,6 +60,11 @@ from bot.domain.quantities import (
         ("3.0箱", "3", Unit.BOX),  # a whole number written with a decimal
         ("+3箱", "3", Unit.BOX),
         ("1000000斤", "1000000", Unit.JIN),
+        ("十斤", "10", Unit.JIN),
+        ("半斤", "0.5", Unit.JIN),
+        ("一斤半", "1.5", Unit.JIN),
+        ("三箱", "3", Unit.BOX),
+        ("十千克", "10", Unit.KG),
     ],
 )
 def test_accepted_quantities(text, amount, unit):
@@ -72,7 +77,7 @@ def test_accepted_quantities(text, amount, unit):
         ("", q.QUANTITY_EMPTY),
         ("  ", q.QUANTITY_EMPTY),
         ("斤", q.QUANTITY_NOT_A_NUMBER),
-        ("十斤", q.QUANTITY_NOT_A_NUMBER),
+        ("一二斤", q.QUANTITY_NOT_A_NUMBER),
         ("斤10", q.QUANTITY_NOT_A_NUMBER),
         ("1.2.3斤", q.QUANTITY_NOT_A_NUMBER),
         ("1,20斤", q.QUANTITY_NOT_A_NUMBER),

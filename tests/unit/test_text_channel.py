@@ -33,7 +33,7 @@ def test_a_keepers_day_over_a_text_only_channel():
     # A sale through the form, confirmed by number, and one by one-line form.
     assert "渠道：直播" in replies[14] and "金额：400 元" in replies[14]
     assert "已保存" in replies[15] and "脆李" in replies[15]
-    assert "苹果 80 元" in said["售 苹果 10斤 80"]
+    assert "苹果 10斤 80 元" in said["售 苹果 10斤 80"]
     # The month counts both sales and both parcels.
     month = said["本月"]
     assert "上行：480 / 1,000 元" in month and "入库：2" in month and "还差" in month

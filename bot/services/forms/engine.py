@@ -21,12 +21,15 @@ import dataclasses
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from bot.domain.commands import Command
 from bot.domain.ledger import EntryView
 from bot.domain.money import AmountKind, check_amount
+from bot.domain.quantities import Quantity, Unit
 from bot.domain.text import Text
+from bot.domain.unit_prices import check_unit_price
 
 Values = dict[str, Any]
 
@@ -159,7 +162,11 @@ class FormEngine:
 
     @staticmethod
     def warnings(spec: FormSpec, values: Values) -> list[Text]:
-        checks = (check_amount(values.get(key, 0), kind) for key, kind in spec.amounts)
+        checks: list = [check_amount(values.get(key, 0), kind) for key, kind in spec.amounts]
+        if values.get("quantity") and values.get("unit") and values.get("amount_fen"):
+            # A sale's price per unit (售 脆李 20斤 40000 is 2,000 yuan a jin).
+            quantity = Quantity(Decimal(values["quantity"]), Unit(values["unit"]))
+            checks.append(check_unit_price(values["amount_fen"], quantity))
         return [check.confirmation() for check in checks if check.needs_confirmation]
 
     async def _ask(

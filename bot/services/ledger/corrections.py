@@ -10,32 +10,78 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.commands import EntryHistory, RecentEntries, VoidEntry
+from bot.domain.commands import EntryHistory, PreviewVoid, RecentEntries, VoidEntry
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.ledger import TRACKED, EntryKind, EntryView
 from bot.domain.network import StationCard
 from bot.domain.numbers import within_id_range
 from bot.domain.periods import Period
 from bot.domain.text import N_
-from bot.services.authz import Action, Actor
+from bot.services.authz import Action, Actor, authorize
 from bot.services.env import Env
-from bot.services.ledger.common import Entries, Recorded, base_row, own_station
+from bot.services.ledger.common import (
+    Entries,
+    Recorded,
+    base_row,
+    own_station,
+    station_in_scope,
+)
+from bot.services.network import place_of
 from bot.services.ports import UnitOfWork
 
 
 async def recent_entries(query: RecentEntries, actor: Actor, uow: UnitOfWork, env: Env) -> Entries:
-    station = await own_station(uow, actor, Action.VIEW_LEDGER)
-    return Entries(await uow.ledger.recent(station.id, query.limit), station.county_timezone)
+    station = await station_in_scope(uow, actor, Action.VIEW_LEDGER, query.code)
+    entries = await uow.ledger.recent(station.id, query.limit)
+    return await _with_names(uow, entries, station)
 
 
 async def entry_history(query: EntryHistory, actor: Actor, uow: UnitOfWork, env: Env) -> Entries:
-    """The entry and everything that points at it, oldest first."""
-    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    """The entry and everything that points at it, oldest first. A keeper sees their own
+    station's; staff and operators any station's in their scope."""
     entry = await uow.ledger.entry(query.entry_id) if within_id_range(query.entry_id) else None
-    if entry is None or entry.station_id != station.id:
-        raise NotFound(N_("No entry #{id} at your station."), id=query.entry_id)
+    if actor.scope.station_id is not None:
+        station = await own_station(uow, actor, Action.VIEW_LEDGER)
+        if entry is None or entry.station_id != station.id:
+            raise NotFound(N_("No entry #{id} at your station."), id=query.entry_id)
+    else:
+        authorize(actor, Action.VIEW_LEDGER)
+        found = await uow.network.station_by_id(entry.station_id) if entry else None
+        if entry is None or found is None:
+            raise NotFound(N_("No entry #{id}."), id=query.entry_id)
+        station = found
+        authorize(actor, Action.VIEW_LEDGER, place_of(station))
     related = await uow.ledger.related(query.entry_id)
-    return Entries([entry, *related], station.county_timezone)
+    return await _with_names(uow, [entry, *related], station)
+
+
+async def _with_names(uow: UnitOfWork, entries: list[EntryView], station: StationCard) -> Entries:
+    names = await uow.people.names(e.recorded_by for e in entries if e.recorded_by)
+    return Entries(entries, station.county_timezone, names, station)
+
+
+async def preview_void(query: PreviewVoid, actor: Actor, uow: UnitOfWork, env: Env) -> Entries:
+    """The entry `/void N` would reverse, refused now for the reasons the void would be,
+    so the keeper confirms the right entry before anything is written."""
+    station = await own_station(uow, actor, Action.RECORD_LEDGER)
+    entry = await _voidable(uow, station, query.entry_id, env.clock.now())
+    return await _with_names(uow, [entry], station)
+
+
+async def _voidable(
+    uow: UnitOfWork, station: StationCard, entry_id: int, now: datetime
+) -> EntryView:
+    entry = await uow.ledger.entry(entry_id) if within_id_range(entry_id) else None
+    if entry is None or entry.station_id != station.id:
+        raise NotFound(N_("No entry #{id} at your station."), id=entry_id)
+    if entry.is_reversal:
+        raise InvalidInput(N_("Entry #{id} is itself a correction."), id=entry.id)
+    if entry.reversed_by_id is not None:
+        raise InvalidInput(
+            N_("Entry #{id} was already voided (by #{by})."), id=entry.id, by=entry.reversed_by_id
+        )
+    await _check_open(uow, station, entry, now)
+    return entry
 
 
 async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env) -> Recorded:
@@ -47,15 +93,7 @@ async def void_entry(command: VoidEntry, actor: Actor, uow: UnitOfWork, env: Env
     earlier = await uow.ledger.entry_by_request_key(command.request_key)
     if earlier is not None:
         return Recorded(earlier, replay=True, timezone=station.county_timezone)
-    entry = await uow.ledger.entry(command.entry_id) if within_id_range(command.entry_id) else None
-    if entry is None or entry.station_id != station.id:
-        raise NotFound(N_("No entry #{id} at your station."), id=command.entry_id)
-    if entry.is_reversal:
-        raise InvalidInput(N_("Entry #{id} is itself a correction."), id=entry.id)
-    if entry.reversed_by_id is not None:
-        raise InvalidInput(
-            N_("Entry #{id} was already voided (by #{by})."), id=entry.id, by=entry.reversed_by_id
-        )
+    entry = await _voidable(uow, station, command.entry_id, now)
     post_close = await _check_open(uow, station, entry, now)
     await _undo_effects(uow, entry)
     reversal_id = await uow.ledger.add_entry(

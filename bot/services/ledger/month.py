@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.assessment import Assessment, Figures, Thresholds, assess, months_open, window
 from bot.domain.commands import FindTracked, ListProducts, ShowMonth
@@ -12,8 +13,8 @@ from bot.domain.periods import Period
 from bot.domain.policy import MonthMetrics
 from bot.services.authz import Action, Actor
 from bot.services.env import Env
-from bot.services.ledger.common import own_station
-from bot.services.policy import load_policy
+from bot.services.ledger.common import own_station, station_in_scope
+from bot.services.policy import CountyPolicy, load_policy
 from bot.services.ports import UnitOfWork
 
 
@@ -29,10 +30,17 @@ class MonthView:
 
 
 async def show_month(query: ShowMonth, actor: Actor, uow: UnitOfWork, env: Env) -> MonthView:
-    now = env.clock.now()
-    station = await own_station(uow, actor, Action.VIEW_LEDGER)
+    station = await station_in_scope(uow, actor, Action.VIEW_LEDGER, query.code)
+    return await month_view(uow, station, query.period, env.clock.now())
+
+
+async def month_view(
+    uow: UnitOfWork, station: StationCard, period_text: str | None, now: datetime
+) -> MonthView:
+    """One station's month against its county's policy: the keeper's /month, and the
+    county desk's card of the same station, from this one function."""
     timezone = station.county_timezone
-    period = Period.parse(query.period) if query.period else Period.of(now, timezone)
+    period = Period.parse(period_text) if period_text else Period.of(now, timezone)
     totals = await uow.ledger.period_totals(station.id, str(period))
     counts = await uow.ledger.entry_counts(station.id, str(period))
     waiting = await uow.ledger.waiting_count(station.id)
@@ -46,28 +54,32 @@ async def show_month(query: ShowMonth, actor: Actor, uow: UnitOfWork, env: Env) 
         upstream_yuan=m.upstream_yuan_kinds,
         upstream_parcels=m.upstream_parcel_kinds,
     )
-    thresholds = policy.thresholds_for(station.tier)
-    # The month's verdict's own test (window average and grace included), so /month and
-    # the verdict scoring sends after the month cannot disagree.
     earlier = Figures()
     for before in window(period, policy.assessment.window_months)[1:]:
         done = await uow.ledger.period_totals(station.id, str(before))
         earlier += policy.month_metrics(done).figures
-    verdict = assess(
-        metrics.figures,
-        thresholds,
-        policy.rules(),
-        earlier=earlier,
-        months_open=months_open(station.opened_on, period),
-    )
     return MonthView(
         station=station,
         period=period,
         metrics=metrics,
-        thresholds=thresholds,
-        verdict=verdict,
+        thresholds=policy.thresholds_for(station.tier),
+        verdict=month_verdict(policy, station, period, metrics.figures, earlier),
         waiting=waiting,
         days_left=period.days_left(now, timezone),
+    )
+
+
+def month_verdict(
+    policy: CountyPolicy, station: StationCard, period: Period, month: Figures, earlier: Figures
+) -> Assessment:
+    """The month's verdict's own test (window average and grace included), so /month,
+    the county desk and the verdict scoring sends after the month cannot disagree."""
+    return assess(
+        month,
+        policy.thresholds_for(station.tier),
+        policy.rules(),
+        earlier=earlier,
+        months_open=months_open(station.opened_on, period),
     )
 
 

@@ -24,7 +24,15 @@ from bot.domain.ledger import TRACKED, EntryKind, EntryView, SaleChannel, pickup
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor
 from bot.services.env import Env
-from bot.services.ledger.common import Recorded, base_row, entry_period, occurred_at, own_station
+from bot.services.ledger.common import (
+    Recorded,
+    back_dated,
+    base_row,
+    entry_period,
+    occurred_at,
+    open_period_of,
+    own_station,
+)
 from bot.services.ports import UnitOfWork
 
 MAX_SHELF_CODES = 26 * 999
@@ -115,8 +123,12 @@ async def record_entry(command: RecordEntry, actor: Actor, uow: UnitOfWork, env:
     now = env.clock.now()
     station = await own_station(uow, actor, Action.RECORD_LEDGER)
     kind, values, product = entry_values(command, env)
-    when = occurred_at(command, now)
-    period = await entry_period(uow, station, when, now)
+    if command.on_day is not None and kind is not EntryKind.PARCEL_IN:
+        when = back_dated(command.on_day, station, now)
+        period = await open_period_of(uow, station, when, now)
+    else:
+        when = occurred_at(command, now)
+        period = await entry_period(uow, station, when, now)
     if kind is EntryKind.PARCEL_IN:
         values["pickup_code"] = await _free_code(uow, station.id)
     if product is not None:
