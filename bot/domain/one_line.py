@@ -184,9 +184,10 @@ def normalise(text: str) -> str:
 
 def parse_tracking_no(text: str) -> str:
     """8–30 letters and digits, at least 6 of them digits (so a name is never taken for
-    one), upper-cased, dashes dropped as `carriers.normalise_tracking_number` does:
-    `sf-123…` → `SF123…`."""
-    value = _DASHES.sub("", normalise(text)).upper()
+    one), upper-cased, dashes and spaces dropped as labels print them: `sf-123…` and
+    `sf 1234 5678 9012` → `SF123…`. (A one-line form splits on spaces first, so there the
+    number must be one word.)"""
+    value = _DASHES.sub("", normalise(text)).replace(" ", "").upper()
     if not _TRACKING.fullmatch(value) or sum(ch.isdigit() for ch in value) < 6:
         raise InvalidInput(TRACKING_INVALID, value=shown(text))
     return value

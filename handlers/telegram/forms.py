@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.errors import InvalidInput
+from bot.domain.one_line import parse_line
 from bot.domain.text import N_, Text
 from bot.i18n import Translator
 from bot.presenters.texts import entry_saved
@@ -27,6 +28,7 @@ from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
 from handlers.telegram.keys import press_key
+from handlers.telegram.oneline import handle_line
 from handlers.telegram.routing import Routes
 from handlers.telegram.waybill import tracking_from_media
 
@@ -34,6 +36,15 @@ router = Routes("forms")
 RECORD = {"action": Action.RECORD_LEDGER}
 FORM_COMMANDS = ("intake", "ship", "sale", "proxy", "service")
 NEXT_IN_BATCH = N_("Next parcel, or /done when finished.")
+FORM_GOES_ON = N_("The form goes on where it was:")
+
+
+def _one_line(text: str):
+    """A well-formed one-line form in an answer, or None (a malformed one is an answer)."""
+    try:
+        return parse_line(text)
+    except InvalidInput:
+        return None
 
 
 class FormDialog(StatesGroup):
@@ -180,6 +191,15 @@ async def answer(
             return
     if text is None:
         await message.answer(t("Please answer with text.") + "\n" + t(current.prompt))
+        return
+    line = _one_line(text) if message.text else None
+    if line is not None:
+        # A villager at the counter mid-intake: the line is handled as it would be outside
+        # the form, which then goes on where it was.
+        await handle_line(message, line, state, bot, actor, t, services, in_dialog=True)
+        ctx = services.form_context(actor, t.language)
+        again = await services.forms.question(session, ctx, prefix=[Text(FORM_GOES_ON)])
+        await show(bot, message.chat.id, state, again, t)
         return
     await take(
         bot, message.chat.id, message.from_user.id, state, text, services, actor, t, message.date

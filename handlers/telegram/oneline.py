@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.commands import FindParcels
 from bot.domain.errors import InvalidInput
 from bot.domain.one_line import parse_line, unusual_amounts
+from bot.domain.text import N_
 from bot.i18n import Translator
 from bot.presenters.texts import entry_saved
 from bot.services.authz import Action, Actor
@@ -33,6 +34,10 @@ from handlers.telegram.parcels import show_matches
 from handlers.telegram.routing import Routes
 
 router = Routes("oneline")
+IN_DIALOG_CONFIRM = N_(
+    "That amount needs a confirmation: finish or cancel the form you are in, then send the "
+    "line again."
+)
 FLAGS = {"action": Action.RECORD_LEDGER}
 
 
@@ -67,11 +72,29 @@ async def one_line(
 ) -> None:
     if form_error is not None:
         raise form_error
+    await handle_line(message, form, state, bot, actor, t, services)
+
+
+async def handle_line(
+    message: Message,
+    form,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    *,
+    in_dialog: bool = False,
+) -> None:
+    """Save (or look up) one well-formed line. `in_dialog`: a form is open and must stay
+    as it is, so a line that needs a confirmation waits until the form is done."""
     if isinstance(form, FindParcels):
         await show_matches(bot, message.chat.id, form, actor, t, services)
         return
     key = message_key(message)
     unusual = unusual_amounts(form)
+    if unusual and in_dialog:
+        raise InvalidInput(IN_DIALOG_CONFIRM)
     if unusual:
         # Keep only the raw line; it is parsed again on confirmation (no phone in state).
         nonce = secrets.token_hex(6)

@@ -471,3 +471,8 @@ def test_garbage_never_escapes_as_another_error():
         if hasattr(form, "fee_fen"):
             assert form.fee_fen >= 0
     assert parsed > 100
+
+
+def test_tracking_numbers_are_read_as_printed_on_labels():
+    for printed in ("sf 1234 5678 9012", "SF-1234-5678-9012", "ｓｆ１２３４５６７８９０１２"):
+        assert parse_tracking_no(printed) == "SF123456789012"
