@@ -236,6 +236,8 @@ class PipelineDispatcher(Dispatcher):
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         async def feed(**bound: Any) -> Any:
-            return await Dispatcher.feed_update(self, bot, update, **kwargs, **bound)
+            # aiogram's own polling passes workflow data (the unbound services) as
+            # kwargs too: the update's bound ones win.
+            return await Dispatcher.feed_update(self, bot, update, **{**kwargs, **bound})
 
         return await self.transactions.run(self, bot, update, feed)
