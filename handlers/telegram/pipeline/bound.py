@@ -10,6 +10,7 @@ from bot.domain import commands as c
 from bot.services.authz import Actor
 from bot.services.bus import LiveFormContext, Services
 from bot.services.ports import UnitOfWork
+from handlers.telegram.fsm import forget_cached_dialogs
 
 
 @asynccontextmanager
@@ -25,6 +26,7 @@ async def savepoint(uow: Any):
         yield
     except BaseException:
         await nested.rollback()
+        forget_cached_dialogs()  # what the handler wrote to the dialog is undone too
         raise
     await nested.commit()
 

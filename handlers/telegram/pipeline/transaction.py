@@ -39,7 +39,7 @@ from bot.domain.clock import Clock
 from bot.domain.text import N_, Text
 from bot.i18n import Translator, pick_language
 from bot.services.bus import Services
-from handlers.telegram.fsm import UPDATE_CONNECTION
+from handlers.telegram.fsm import UPDATE_CONNECTION, UPDATE_DIALOGS
 from handlers.telegram.middlewares.guard import WENT_WRONG
 from handlers.telegram.pipeline import Retryable
 from handlers.telegram.pipeline.bound import BoundServices
@@ -108,6 +108,7 @@ class UpdateTransactions:
                 repeated = False
                 await repo.mark_sent(marks, self.clock.now())
                 conn_token = UPDATE_CONNECTION.set(uow.connection)
+                dialogs_token = UPDATE_DIALOGS.set({})
                 capture_token = CAPTURE.set(capture)
                 try:
                     result = await feed(
@@ -116,6 +117,7 @@ class UpdateTransactions:
                     )
                 finally:
                     CAPTURE.reset(capture_token)
+                    UPDATE_DIALOGS.reset(dialogs_token)
                     UPDATE_CONNECTION.reset(conn_token)
                 stored = serialise(capture.calls)
                 await repo.store_replies(bot.id, update.update_id, stored)
