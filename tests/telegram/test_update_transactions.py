@@ -224,3 +224,46 @@ async def test_webhook_keeps_poison_and_answers_200(app, chat, keeper, monkeypat
     assert rows[0][0] is None and rows[0][1] == "{not json"
     assert rows[1][0] == 5006 and "ValidationError" in rows[1][2]
     assert await scalar(app, "SELECT count(*) FROM processed_updates WHERE update_id=5005") == 0
+
+
+async def test_webhook_does_not_answer_200_for_an_update_still_running(
+    app, chat, keeper, monkeypatch
+):
+    """aiogram would answer 200 after 55 s and go on in the background; here the update is
+    cancelled (rolled back) and answered 503, so Telegram sends it again."""
+    from handlers.telegram import oneline
+
+    saved = oneline.entry_saved
+
+    async def stall(*args, **kwargs):
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(SqlLedgerRepo, "add_parcel", stall)
+    pipeline = UpdatePipeline(chat.dp, chat.bot)
+    from handlers.telegram.pipeline.webhook import webhook_handler
+
+    web_app = web.Application()
+    web_app.router.add_post(WEBHOOK_PATH, webhook_handler(pipeline, None, deadline=0.5))
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    body = chat.message_update(keeper, "入 SF1234567890 张三 1234", update_id=5007).model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    try:
+        async with aiohttp.ClientSession() as client:
+            url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+            async with client.post(url, json=body) as response:
+                assert response.status == 503
+            assert await scalar(app, "SELECT count(*) FROM ledger_entries") == 0
+            claimed = "SELECT count(*) FROM processed_updates WHERE update_id = 5007"
+            assert await scalar(app, claimed) == 0
+            monkeypatch.undo()
+            assert oneline.entry_saved is saved
+            async with client.post(url, json=body) as response:
+                assert response.status == 200
+    finally:
+        await runner.cleanup()
+    assert await scalar(app, "SELECT count(*) FROM ledger_entries") == 1
