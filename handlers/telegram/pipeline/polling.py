@@ -21,7 +21,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.methods import GetUpdates
@@ -178,4 +178,4 @@ async def _until(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
     return None
 
 
-__all__: list[Any] = ["InboxPoller", "retrying"]
+__all__ = ["InboxPoller", "retrying"]
