@@ -39,8 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.commands.jobs import add_parsers as add_job_parsers
     from bot.commands.network import add_network_parser
+    from bot.commands.updates import add_updates_parser
 
     add_network_parser(sub)
+    add_updates_parser(sub)
     add_job_parsers(sub)
     return parser
 
@@ -73,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.network import run_network_import
 
         return asyncio.run(run_network_import(args, settings))
+    if args.command == "updates":
+        from bot.commands.updates import updates
+
+        return asyncio.run(updates(settings, args))
     if args.command == "jobs":
         from bot.commands.jobs import jobs
 

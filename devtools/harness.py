@@ -1,8 +1,9 @@
 """The real bot, long-polling the Bot API double: shared by demo mode and the e2e tests.
 
-`live_bot(app, fake)` runs `handlers.telegram.runner.serve_polling` (the production code path: real
-Dispatcher, middlewares, scheduler, HTTP) in a task and stops it cleanly: it lets handlers
-in flight finish, stops polling, and waits until the bot session is closed.
+`live_bot(app, fake)` runs `handlers.telegram.runner.serve_polling` (the production code
+path: the durable inbox, real Dispatcher, middlewares, scheduler, HTTP) in a task and stops
+it as SIGTERM does: the updates being handled finish, then polling stops and the bot
+session is closed.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
-from aiogram.types import TelegramObject, Update
+from aiogram import Bot, Dispatcher
 
 from bot.bootstrap import App
 from devtools.telegram_double.records import Broadcast
@@ -27,26 +30,18 @@ log = logging.getLogger(__name__)
 DEMO_TOKEN = "123456:DEMO-TOKEN"
 
 
-class HandledUpdates(BaseMiddleware):
-    """Outer middleware noting each update once its handlers are done, so a driver can
-    wait for "the bot has finished with this" instead of guessing how many replies come."""
+class HandledUpdates:
+    """Notes each update once the pipeline is done with it (committed, replies sent), so a
+    driver can wait for "the bot has finished with this" instead of guessing how many
+    replies come."""
 
     def __init__(self) -> None:
         self.done: set[int] = set()
         self._changed = Broadcast()
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        try:
-            return await handler(event, data)
-        finally:
-            if isinstance(event, Update):
-                self.done.add(event.update_id)
-                self._changed.notify()
+    def note(self, update_id: int) -> None:
+        self.done.add(update_id)
+        self._changed.notify()
 
     async def wait(self, update_id: int, timeout: float) -> None:  # noqa: ASYNC109
         await self._changed.wait_for(lambda: update_id in self.done, timeout)
@@ -60,6 +55,7 @@ class LiveBot:
     dispatcher: Dispatcher
     handled: HandledUpdates
     task: asyncio.Task[None] = field(repr=False)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     async def wait_handled(self, update: dict[str, Any], timeout: float = 5) -> None:  # noqa: ASYNC109
         """Until the dispatcher has run every handler for the update (from `fake.send_text`,
@@ -67,19 +63,15 @@ class LiveBot:
         await self.handled.wait(update["update_id"], timeout)
 
     async def stop(self, grace: float = 5) -> None:
+        """As SIGTERM would: the updates being handled finish, then polling stops."""
         if self.task.done():
             return
-        # Shutdown does not wait for handlers in flight; a driver that stops right after
-        # its last reply should not cut off the handler's last write.
-        in_flight = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
-        if in_flight:
-            await asyncio.wait(in_flight, timeout=grace)
+        self.stopping.set()
         try:
-            async with asyncio.timeout(grace):
-                await self.dispatcher.stop_polling()
+            async with asyncio.timeout(grace * 2):
                 await self.task
-        except (TimeoutError, RuntimeError):
-            log.warning("polling did not stop in %ss; cancelling", grace)
+        except TimeoutError:
+            log.warning("polling did not stop in %ss; cancelling", grace * 2)
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
@@ -102,9 +94,9 @@ async def live_bot(
 
     def on_dispatcher(dp: Dispatcher) -> None:
         dispatchers.append(dp)
-        dp.update.outer_middleware(handled)  # before polling starts: no update is missed
 
     bot = make_bot(token, fake.base_url)
+    stopping = asyncio.Event()
     task = asyncio.create_task(
         serve_polling(
             app,
@@ -113,6 +105,8 @@ async def live_bot(
             polling_timeout=polling_timeout,
             ready=ready,
             on_dispatcher=on_dispatcher,
+            on_handled=handled.note,
+            stop=stopping,
         ),
         name="demo-polling",
     )
@@ -134,8 +128,96 @@ async def live_bot(
                 await task
         await bot.session.close()
         raise
-    live = LiveBot(app, fake, bot, dispatchers[0], handled, task)
+    live = LiveBot(app, fake, bot, dispatchers[0], handled, task, stopping)
     try:
         yield live
     finally:
         await live.stop()
+
+
+# --- the bot as its own process ------------------------------------------------------------
+
+
+class BotProcess:
+    """`python -m bot run` as a child process against the double, as production runs it:
+    so a test can SIGKILL it at any moment (nothing in memory survives) and start it again.
+
+    `env` adds settings (CUNZHAN_*); the database, token and API base are given here. Its
+    output goes to `log_path` (appended across restarts, for a failing test to show).
+    """
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        database_url: str,
+        log_path: str,
+        *,
+        token: str = DEMO_TOKEN,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.fake = fake
+        self.log_path = log_path
+        self.env = {
+            **os.environ,
+            "CUNZHAN_BOT_TOKEN": token,
+            "CUNZHAN_TELEGRAM_API_BASE": fake.base_url,
+            "CUNZHAN_DATABASE_URL": database_url,
+            "CUNZHAN_LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+        self.kills = 0
+
+    async def start(self) -> None:
+        assert self.process is None or self.process.returncode is not None
+        self.starts += 1
+        with open(self.log_path, "ab") as log_file:  # noqa: ASYNC230 - a local file, once
+            log_file.write(f"--- start {self.starts}\n".encode())
+            log_file.flush()
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=self.env,
+                stdout=log_file,
+                stderr=log_file,
+                start_new_session=True,
+            )
+
+    def polls(self) -> int:
+        return sum(1 for call in self.fake.calls if call.method in ("getupdates", "setwebhook"))
+
+    async def wait_polling(self, timeout: float = 30) -> None:  # noqa: ASYNC109
+        """Until the process asks for updates or sets its webhook (it has started and
+        recovered its inbox)."""
+        before = self.polls()
+        await self.fake.wait_for(lambda: self.polls() > before or self.exited(), timeout)
+        if self.exited():
+            raise RuntimeError(
+                f"the bot exited with {self.process.returncode}; see {self.log_path}"
+            )
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.kills += 1
+        await self.process.wait()
+
+    async def terminate(self, timeout: float = 30) -> int:  # noqa: ASYNC109
+        """SIGTERM, then wait for the drain; SIGKILL if it takes longer than `timeout`."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(timeout):
+                    await self.process.wait()
+            except TimeoutError:
+                await self.kill()
+        return self.process.returncode

@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App
 from jobs.dialog_expiry import expire_idle_dialogs, prune_processed_updates
+from storage.repositories.inbox import SqlInbox
 
 SWEEP_SECONDS = 60
 DUE_MINUTES = 10
@@ -21,6 +22,8 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
 
     async def prune() -> None:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
+        # Done inbox rows: Telegram keeps an update 24 h at most, so a week is plenty.
+        await SqlInbox(app.engine).prune(app.clock.now() - timedelta(days=7))
 
     async def due(trigger: str = "schedule") -> None:
         # Scoring, nudges, idle and stranded checks: the database decides what is due.

@@ -176,6 +176,24 @@ processed_updates = Table(
     Column("update_id", BigInteger, primary_key=True),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
+    # The row exists only if the update's transaction committed; these are the Bot API
+    # calls it answered with (JSON), sent after the commit, again on redelivery.
+    Column("replies", Text, nullable=False, server_default="[]"),
+    Column("replies_sent_at", UTCDateTime, nullable=True),
+    Index("ix_processed_updates_unsent", "replies_sent_at"),
+)
+
+# Updates that can never succeed (malformed, invalid, a handler failing every time), kept
+# with their payload for operators instead of blocking Telegram's queue.
+poison_updates = Table(
+    "poison_updates",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("bot_id", BigInteger, nullable=False),
+    Column("update_id", BigInteger, nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
 # aiogram FSM state in SQL, so a restart mid-dialog resumes it.

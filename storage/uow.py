@@ -36,9 +36,14 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         conn = await self._engine.connect()
-        if self._write:
-            conn = await conn.execution_options(**{WRITE_OPTION: True})
-        await conn.begin()
+        try:
+            if self._write:
+                conn = await conn.execution_options(**{WRITE_OPTION: True})
+            await conn.begin()
+        except BaseException:
+            # BEGIN IMMEDIATE on a locked database: give the connection back, or it leaks.
+            await conn.close()
+            raise
         self._conn = conn
         self.network = SqlNetworkRepo(conn)
         self.people = SqlPeopleRepo(conn)

@@ -65,6 +65,12 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
             report = await scoring.score(
                 args.county, Period.parse(args.month), trigger="cli", rescore_reason=args.reason
             )
+            if not report.claimed:
+                print(
+                    f"{args.county} {args.month} was already re-scored with this reason "
+                    f"(run {report.run_no}); nothing ran. Give another reason to run again."
+                )
+                return 0
             print_verdicts(report)
             return 0
         if args.job == "due":

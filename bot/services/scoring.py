@@ -222,6 +222,13 @@ class ScoringService:
                     first=str(first),
                 )
             last_run = await uow.job_runs.last_run_no(SCORING, county.id, str(period))
+            if rescore_reason is not None:
+                # The re-score's request key is (county, month, reason): the same command
+                # given twice (a double start, a retried script) runs once.
+                runs = await uow.job_runs.runs(SCORING, county.id, str(period))
+                same = [r for r in runs if r["run_no"] > 1 and r["reason"] == rescore_reason]
+                if same:
+                    return ScoringReport(county, period, same[-1]["run_no"], False, dry_run)
         if rescore_reason is not None:
             if last_run == 0:
                 raise InvalidInput(

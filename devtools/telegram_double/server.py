@@ -45,6 +45,7 @@ from devtools.telegram_double.records import (
     read_params,
     scope_key,
 )
+from devtools.telegram_double.webhook import WebhookPusher
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class FakeTelegram:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.webhook: WebhookPusher | None = None  # set by setWebhook
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._closing = True
+        await self._drop_webhook()
         self._changed.notify()  # long polls return at once
         if self._runner is not None:
             await self._runner.cleanup()
@@ -260,6 +263,17 @@ class FakeTelegram:
         message.update({k: v for k, v in content.items() if v is not None})
         return message
 
+    def _confirm(self, update_id: int) -> None:
+        """A webhook delivery was accepted: Telegram forgets the update."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self.confirmed_offset = max(self.confirmed_offset, update_id + 1)
+        self._changed.notify()
+
+    async def _drop_webhook(self) -> None:
+        pusher, self.webhook = self.webhook, None
+        if pusher is not None:
+            await pusher.stop()
+
     def _push(self, body: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **body}
         self._updates.append(update)
@@ -398,6 +412,12 @@ class FakeTelegram:
         return True
 
     async def _get_updates(self, token, params, files):
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
@@ -424,7 +444,25 @@ class FakeTelegram:
             pass
         return available() or []
 
+    async def _set_webhook(self, token, params, files):
+        url = str(params.get("url") or "")
+        await self._drop_webhook()
+        if params.get("drop_pending_updates"):
+            if self._updates:
+                self.confirmed_offset = self._updates[-1]["update_id"] + 1
+            self._updates.clear()
+        if url:
+            self.webhook = WebhookPusher(
+                self,
+                url,
+                params.get("secret_token"),
+                max_connections=int(params.get("max_connections") or 40),
+            )
+            self.webhook.start()
+        return True
+
     async def _delete_webhook(self, token, params, files):
+        await self._drop_webhook()
         if params.get("drop_pending_updates"):
             if self._updates:
                 self.confirmed_offset = self._updates[-1]["update_id"] + 1
@@ -432,7 +470,11 @@ class FakeTelegram:
         return True
 
     async def _get_webhook_info(self, token, params, files):
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return {
+            "url": self.webhook.url if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _set_my_commands(self, token, params, files):
         commands = params.get("commands") or []
@@ -546,6 +588,7 @@ class FakeTelegram:
     _methods: ClassVar[dict[str, Callable[..., Any]]] = {
         "getme": _get_me,
         "getupdates": _get_updates,
+        "setwebhook": _set_webhook,
         "deletewebhook": _delete_webhook,
         "getwebhookinfo": _get_webhook_info,
         "setmycommands": _set_my_commands,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher, Router
+from aiogram import Bot, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
@@ -24,9 +24,10 @@ from handlers.telegram import (
 )
 from handlers.telegram.fsm import SqlStorage
 from handlers.telegram.middlewares.actor import ActorMiddleware
-from handlers.telegram.middlewares.dedup import DedupMiddleware
 from handlers.telegram.middlewares.dialog_expiry import DialogExpiryMiddleware
 from handlers.telegram.middlewares.guard import GuardMiddleware
+from handlers.telegram.pipeline.process import UpdatePipeline
+from handlers.telegram.pipeline.transaction import PipelineDispatcher, UpdateTransactions
 
 
 def get_routers() -> list[Router]:
@@ -66,21 +67,33 @@ def build_fsm_storage(app: App) -> BaseStorage:
     return SqlStorage(app.dialogs, app.clock)
 
 
-def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Dispatcher:
-    dp = Dispatcher(
+def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> PipelineDispatcher:
+    """Every update fed to it runs as one transaction (handlers/telegram/pipeline)."""
+    transactions = UpdateTransactions(
+        app.uow, app.services, app.clock, app.settings.default_language
+    )
+    dp = PipelineDispatcher(
+        transactions=transactions,
         storage=fsm_storage or build_fsm_storage(app),
-        # Dependencies handlers receive as keyword arguments.
+        # Dependencies handlers receive as keyword arguments (`services` and `uow_factory`
+        # are replaced, per update, by ones bound to the update's transaction).
         app=app,
         uow_factory=app.uow,
         clock=app.clock,
         settings=app.settings,
         services=app.services,
     )
-    dp.update.outer_middleware(DedupMiddleware(app.updates, app.clock))
-    dp.update.outer_middleware(ActorMiddleware(app.services, app.settings.default_language))
+    dp.update.outer_middleware(
+        ActorMiddleware(app.settings.default_language, transactions.remember_language)
+    )
     dp.update.outer_middleware(DialogExpiryMiddleware(app.clock, app.dialog_idle))
     guard = GuardMiddleware()
     dp.message.middleware(guard)
     dp.callback_query.middleware(guard)
     dp.include_routers(*get_routers())
     return dp
+
+
+def build_pipeline(app: App, bot: Bot) -> UpdatePipeline:
+    """What a transport (polling, webhook) hands each update to."""
+    return UpdatePipeline(build_dispatcher(app), bot)

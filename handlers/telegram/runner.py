@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from contextlib import AsyncExitStack, suppress
 
@@ -20,7 +21,11 @@ from bot.bootstrap import App
 from handlers.telegram import build_dispatcher
 from handlers.telegram.commands import register_default_commands
 from handlers.telegram.outbox_sender import start_outbox_worker
+from handlers.telegram.pipeline.inbox import InboxProcessor
+from handlers.telegram.pipeline.polling import InboxPoller, retrying
+from handlers.telegram.pipeline.process import UpdatePipeline
 from jobs.scheduler import start_scheduler
+from storage.repositories.inbox import SqlInbox
 
 log = logging.getLogger(__name__)
 
@@ -45,49 +50,113 @@ async def serve_polling(
     polling_timeout: int = 10,
     ready: asyncio.Event | None = None,
     on_dispatcher: Callable[[Dispatcher], None] | None = None,
+    stop: asyncio.Event | None = None,
+    on_handled: Callable[[int], None] | None = None,
+    workers: int = 8,
+    high_water: int = 1000,
 ) -> None:
-    """Poll until stopped (a signal, `dp.stop_polling()`, or cancelling this task).
+    """Poll until stopped (SIGTERM/SIGINT, `stop` set, or cancelling this task), through
+    the durable inbox (handlers/telegram/pipeline/polling.py): an update is confirmed to
+    Telegram only once it is stored, and handled in order per chat by `workers` workers.
 
-    `on_dispatcher` sees the dispatcher before polling starts (tests add a middleware);
-    `ready` is set once polling has started.
+    Stopping drains: the updates being handled finish, then the processor, the outbox
+    and the scheduler stop. A Bot API or database outage, at start or later, is waited
+    out with backoff; it never ends the process.
+
+    `on_dispatcher` sees the dispatcher before polling starts; `on_handled(update_id)` is
+    called when the pipeline is done with an update; `ready` is set once polling started.
     """
-    dp = await prepare(app, bot)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if handle_signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopper(stop, signum))
+    try:
+        await _poll(
+            app, bot, stop, polling_timeout, ready, on_dispatcher, on_handled, workers, high_water
+        )
+    finally:
+        if handle_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+
+
+def stopper(stop: asyncio.Event, signum: int) -> Callable[[], None]:
+    def on_signal() -> None:
+        log.info("%s: finishing the updates in flight, then stopping", signal.Signals(signum).name)
+        stop.set()
+
+    return on_signal
+
+
+async def _poll(
+    app: App,
+    bot: Bot,
+    stop: asyncio.Event,
+    polling_timeout: int,
+    ready: asyncio.Event | None,
+    on_dispatcher: Callable[[Dispatcher], None] | None,
+    on_handled: Callable[[int], None] | None,
+    workers: int,
+    high_water: int,
+) -> None:
+    dp = build_dispatcher(app)
     if on_dispatcher is not None:
         on_dispatcher(dp)
-    if ready is not None:
-
-        async def _ready() -> None:
-            # An async hook: aiogram runs plain functions in a worker thread, where
-            # asyncio.Event.set is not safe.
-            ready.set()
-
-        dp.startup.register(_ready)
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(bot.session.close)
+        # The Bot API may be down or answer 502 at start: wait for it, never exit.
+        await retrying("setting the command menus", lambda: register_default_commands(bot), stop)
+        await retrying(
+            "deleteWebhook", lambda: bot.delete_webhook(drop_pending_updates=False), stop
+        )
+        if stop.is_set():
+            return
+        workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
+        await dp.emit_startup(bot=bot, **workflow)
+        stack.push_async_callback(dp.emit_shutdown, bot=bot, **workflow)
         scheduler = start_scheduler(app)
         stack.callback(scheduler.shutdown, wait=False)
         outbox = start_outbox_worker(app, bot)
         stack.push_async_callback(outbox.stop)
         # Alerts stop before aiogram closes the bot's session when polling ends.
         dp.shutdown.register(outbox.stop)
-        await bot.delete_webhook(drop_pending_updates=False)
-        log.info("polling for updates")
-        polling = asyncio.create_task(
-            dp.start_polling(
-                bot,
-                handle_signals=handle_signals,
-                polling_timeout=polling_timeout,
-                close_bot_session=True,
-            )
+
+        pipeline = UpdatePipeline(dp, bot)
+        # Replies a killed process committed but had not sent yet go out again, in the
+        # background (it waits out a busy database or Bot API by itself).
+        resend = asyncio.create_task(pipeline.transactions.resend_at_start(bot))
+        stack.push_async_callback(_cancel, resend)
+        stack.push_async_callback(pipeline.transactions.flush_marks_quietly)
+        inbox = SqlInbox(app.engine)
+        processor = InboxProcessor(
+            pipeline.handle, inbox, bot.id, app.clock, workers=workers, on_handled=on_handled
         )
+        poller = InboxPoller(
+            bot,
+            inbox,
+            processor,
+            app.clock,
+            polling_timeout=polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+            high_water=high_water,
+        )
+        await poller.recover(stop)
+        processor.start()
+        stack.push_async_callback(processor.stop)
+        log.info("polling for updates")
+        if ready is not None:
+            ready.set()
         try:
-            await asyncio.shield(polling)
+            await poller.run(stop)
         except asyncio.CancelledError:
-            # aiogram does not cancel its own polling loop when the outer task is
-            # cancelled: stop it properly, then let the cancellation through.
-            with suppress(RuntimeError):  # "Polling is not started"
-                await dp.stop_polling()
-            with suppress(asyncio.CancelledError):
-                await polling
+            stop.set()
             raise
 
 
@@ -95,21 +164,16 @@ WEBHOOK_PATH = "/telegram"
 
 
 def webhook_app(dp: Dispatcher, bot: Bot, secret: str | None):
-    """The aiohttp application that receives Telegram's POSTs."""
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
+    """The aiohttp application that receives Telegram's POSTs: 200 only once the update
+    committed, 503 when a retry can fix it, poison kept and confirmed
+    (handlers/telegram/pipeline/webhook.py)."""
+    from handlers.telegram.pipeline.process import UpdatePipeline
+    from handlers.telegram.pipeline.webhook import build_webhook_app
 
-    web_app = web.Application()
-    # handle_in_background=False: Telegram gets 200 only after the update was handled, so
-    # a failed handler is redelivered instead of lost; DedupMiddleware absorbs the repeats.
-    SimpleRequestHandler(
-        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(web_app, path=WEBHOOK_PATH)
-    setup_application(web_app, dp, bot=bot)
-    return web_app
+    return build_webhook_app(UpdatePipeline(dp, bot), bot, WEBHOOK_PATH, secret)
 
 
-async def serve_webhook(app: App, bot: Bot) -> None:
+async def serve_webhook(app: App, bot: Bot, *, stop: asyncio.Event | None = None) -> None:
     from aiohttp import web
 
     settings = app.settings
@@ -136,9 +200,21 @@ async def serve_webhook(app: App, bot: Bot) -> None:
         settings.webhook_listen_host,
         settings.webhook_listen_port,
     )
+    # SIGTERM drains: the server stops accepting, requests in flight finish (their updates
+    # commit and are answered 200), then the rest stops.
+    # (`stop` given: the caller has the signal handlers.)
+    own_signals = stop is None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if own_signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopper(stop, signum))
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        if own_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+        await runner.cleanup()
         await outbox.stop()
         scheduler.shutdown(wait=False)
-        await runner.cleanup()

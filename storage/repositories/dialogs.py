@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
 from storage.repositories.base import Repo
@@ -33,35 +33,55 @@ class IdleDialog:
 
 
 class SqlDialogStore:
-    """Short transactions of their own: dialog state is written as the conversation moves,
-    outside any business transaction."""
+    """Dialog state on the caller's connection (`conn`: the update's transaction, so the
+    dialog moves only if the update commits), or in short transactions of its own."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def get(self, key: KeyTuple) -> tuple[str | None, dict[str, Any]]:
-        async with self.engine.connect() as conn:
-            query = select(dialog_states.c.state, dialog_states.c.data).where(_where(key))
+    async def get(
+        self, key: KeyTuple, conn: AsyncConnection | None = None
+    ) -> tuple[str | None, dict[str, Any]]:
+        query = select(dialog_states.c.state, dialog_states.c.data).where(_where(key))
+        if conn is not None:
             row = (await conn.execute(query)).first()
+        else:
+            async with self.engine.connect() as own:
+                row = (await own.execute(query)).first()
         if row is None:
             return None, {}
         return row.state, json.loads(row.data)
 
-    async def set_state(self, key: KeyTuple, state: str | None, now: datetime) -> None:
-        await self._upsert(key, {"state": state, "updated_at": now})
+    async def set_state(
+        self, key: KeyTuple, state: str | None, now: datetime, conn: AsyncConnection | None = None
+    ) -> None:
+        await self._upsert(key, {"state": state, "updated_at": now}, conn)
 
-    async def set_data(self, key: KeyTuple, data: dict[str, Any], now: datetime) -> None:
+    async def set_data(
+        self,
+        key: KeyTuple,
+        data: dict[str, Any],
+        now: datetime,
+        conn: AsyncConnection | None = None,
+    ) -> None:
         encoded = json.dumps(data, ensure_ascii=False, default=str)
-        await self._upsert(key, {"data": encoded, "updated_at": now})
+        await self._upsert(key, {"data": encoded, "updated_at": now}, conn)
 
-    async def _upsert(self, key: KeyTuple, values: dict[str, Any]) -> None:
-        async with write_transaction(self.engine) as conn:
-            row = dict(zip(_KEY_COLUMNS, key, strict=True))
-            statement = Repo(conn).insert(dialog_states).values(**row, **values)
-            statement = statement.on_conflict_do_update(
-                index_elements=list(_KEY_COLUMNS), set_=values
-            )
-            await conn.execute(statement)
+    async def _upsert(
+        self, key: KeyTuple, values: dict[str, Any], conn: AsyncConnection | None
+    ) -> None:
+        if conn is not None:
+            await self._upsert_on(conn, key, values)
+            return
+        async with write_transaction(self.engine) as own:
+            await self._upsert_on(own, key, values)
+
+    @staticmethod
+    async def _upsert_on(conn: AsyncConnection, key: KeyTuple, values: dict[str, Any]) -> None:
+        row = dict(zip(_KEY_COLUMNS, key, strict=True))
+        statement = Repo(conn).insert(dialog_states).values(**row, **values)
+        statement = statement.on_conflict_do_update(index_elements=list(_KEY_COLUMNS), set_=values)
+        await conn.execute(statement)
 
     async def idle(self, before: datetime, limit: int = 200) -> list[IdleDialog]:
         async with self.engine.connect() as conn:

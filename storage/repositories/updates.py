@@ -1,70 +1,113 @@
-"""Which Telegram updates have been handled (redelivery protection)."""
+"""Which Telegram updates committed, the replies they answered with, and poison updates.
+
+A `processed_updates` row is written inside the update's own transaction (see
+handlers/telegram/pipeline/transaction.py), so it exists only if the update's work
+committed: there is no lease and nothing to release. Its `replies` are sent after the
+commit; `replies_sent_at` stays empty until they went out.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
 from storage.repositories.base import Repo
+from storage.schema import poison_updates as poison
 from storage.schema import processed_updates as pu
 
 
-class SqlUpdateLedger:
-    """Claims Telegram update ids so that a redelivered update is handled once.
+@dataclass(frozen=True)
+class Unsent:
+    bot_id: int
+    update_id: int
+    replies: str
 
-    claim → handle → finish. A claim whose handler died (no `finished_at`) may be taken
-    again once it is older than `stale_before`, so a crash mid-handler is retried rather
-    than lost; the handlers' writes are idempotent by natural keys, so the retry is safe.
-    """
+
+@dataclass(frozen=True)
+class Poison:
+    id: int
+    bot_id: int
+    update_id: int | None
+    payload: str
+    error: str
+    created_at: datetime
+
+
+class SqlUpdateRepo:
+    """Statements on the caller's connection: the update's transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def claim(self, bot_id: int, update_id: int, now: datetime) -> bool:
+        """False if the update committed before (or a concurrent transaction holding it
+        committed: PostgreSQL waits on the key, then sees it)."""
+        inserted = await self.conn.execute(
+            Repo(self.conn)
+            .insert(pu)
+            .values(bot_id=bot_id, update_id=update_id, claimed_at=now, finished_at=now)
+            .on_conflict_do_nothing()
+        )
+        return inserted.rowcount == 1
+
+    async def store_replies(self, bot_id: int, update_id: int, replies: str) -> None:
+        await self.conn.execute(
+            update(pu)
+            .where(pu.c.bot_id == bot_id, pu.c.update_id == update_id)
+            .values(replies=replies)
+        )
+
+    async def replies(self, bot_id: int, update_id: int) -> str:
+        query = select(pu.c.replies).where(pu.c.bot_id == bot_id, pu.c.update_id == update_id)
+        return (await self.conn.execute(query)).scalar_one_or_none() or "[]"
+
+    async def mark_sent(self, keys: list[tuple[int, int]], now: datetime) -> None:
+        if keys:
+            await self.conn.execute(
+                update(pu)
+                .where(
+                    tuple_(pu.c.bot_id, pu.c.update_id).in_(keys), pu.c.replies_sent_at.is_(None)
+                )
+                .values(replies_sent_at=now)
+            )
+
+    async def unsent(self, bot_id: int, limit: int = 500) -> list[Unsent]:
+        query = (
+            select(pu.c.update_id, pu.c.replies)
+            .where(pu.c.bot_id == bot_id, pu.c.replies_sent_at.is_(None))
+            .order_by(pu.c.update_id)
+            .limit(limit)
+        )
+        rows = (await self.conn.execute(query)).all()
+        return [Unsent(bot_id, row.update_id, row.replies) for row in rows]
+
+    async def record_poison(
+        self, bot_id: int, update_id: int | None, payload: str, error: str, now: datetime
+    ) -> None:
+        await self.conn.execute(
+            poison.insert().values(
+                bot_id=bot_id, update_id=update_id, payload=payload, error=error, created_at=now
+            )
+        )
+
+    async def poison(self, limit: int = 100) -> list[Poison]:
+        query = select(poison).order_by(poison.c.id.desc()).limit(limit)
+        return [Poison(**row._mapping) for row in (await self.conn.execute(query)).all()]
+
+
+class SqlUpdateLedger:
+    """Housekeeping outside any update: pruning old rows."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def claim(
-        self, bot_id: int, update_id: int, now: datetime, stale_before: datetime
-    ) -> bool:
-        async with write_transaction(self.engine) as conn:
-            inserted = await conn.execute(
-                Repo(conn)
-                .insert(pu)
-                .values(bot_id=bot_id, update_id=update_id, claimed_at=now)
-                .on_conflict_do_nothing()
-            )
-            if inserted.rowcount == 1:
-                return True
-            retaken = await conn.execute(
-                update(pu)
-                .where(
-                    pu.c.bot_id == bot_id,
-                    pu.c.update_id == update_id,
-                    pu.c.finished_at.is_(None),
-                    pu.c.claimed_at < stale_before,
-                )
-                .values(claimed_at=now)
-            )
-            return retaken.rowcount == 1
-
-    async def finish(self, bot_id: int, update_id: int, now: datetime) -> None:
-        async with write_transaction(self.engine) as conn:
-            await conn.execute(
-                update(pu)
-                .where(pu.c.bot_id == bot_id, pu.c.update_id == update_id)
-                .values(finished_at=now)
-            )
-
-    async def release(self, bot_id: int, update_id: int) -> None:
-        """Forget an unfinished claim whose handler failed, so a redelivery runs it again."""
-        async with write_transaction(self.engine) as conn:
-            await conn.execute(
-                delete(pu).where(
-                    pu.c.bot_id == bot_id, pu.c.update_id == update_id, pu.c.finished_at.is_(None)
-                )
-            )
-
     async def prune(self, before: datetime) -> int:
         async with write_transaction(self.engine) as conn:
-            result = await conn.execute(delete(pu).where(pu.c.claimed_at < before))
+            result = await conn.execute(
+                delete(pu).where(pu.c.claimed_at < before, pu.c.replies_sent_at.is_not(None))
+            )
         return result.rowcount

@@ -138,6 +138,24 @@ async def test_rescore_is_explicit_and_recorded(uow_factory, clock, county):
     assert [a["action"] for a in audit] == ["scoring.run", "scoring.rescore"]
 
 
+async def test_the_same_rescore_twice_runs_once(uow_factory, clock, county):
+    service = ScoringService(uow_factory, clock)
+    clock._now = at("2026-11-03")
+    await service.score("A", OCT)
+    together = await asyncio.gather(
+        ScoringService(uow_factory, clock, "p1").score("A", OCT, rescore_reason="ledger fixed"),
+        ScoringService(uow_factory, clock, "p2").score("A", OCT, rescore_reason="ledger fixed"),
+    )
+    assert sorted(r.claimed for r in together) == [False, True]
+    again = await service.score("A", OCT, rescore_reason="ledger fixed")
+    assert not again.claimed and again.run_no == 2
+    assert (await service.score("A", OCT, rescore_reason="second fix")).run_no == 3
+    async with uow_factory() as uow:
+        county_a = await uow.network.county_by_code("A")
+        runs = await uow.job_runs.runs("scoring", county_a.id, str(OCT))
+    assert [r["run_no"] for r in runs] == [1, 2, 3]
+
+
 async def test_month_lock_and_staff_exception(uow_factory, clock, county):
     net, keeper, staff, ledger = county
     clock._now = at("2026-10-10")

@@ -1,4 +1,5 @@
-"""Webhook mode over real HTTP: the secret is enforced and a retried POST counts once."""
+"""Webhook mode over real HTTP: the secret is enforced; a retried POST is applied once
+and answered again with the same reply."""
 
 from __future__ import annotations
 
@@ -36,4 +37,8 @@ async def test_webhook_checks_the_secret_and_dedups(app, chat, people):
                     assert response.status == 200
     finally:
         await runner.cleanup()
-    assert sum(isinstance(c, SendPhoto) for c in session.calls) == 1
+    photos = [c for c in session.calls if isinstance(c, SendPhoto)]
+    assert len(photos) == 2 and photos[0].photo.data == photos[1].photo.data
+    async with app.engine.connect() as conn:
+        invites = "SELECT count(*) FROM invites WHERE created_by IS NOT NULL"
+        assert (await conn.exec_driver_sql(invites)).scalar() == 1

@@ -1,7 +1,8 @@
 """Outer middleware: every update resolves to an Actor and a Translator.
 
 Handlers then receive `actor` and `t` as keyword arguments (aiogram's dependency
-injection), and never look a user up themselves.
+injection), and never look a user up themselves. The look-up runs in the update's
+transaction (`services` is bound to it by the pipeline).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ def prefs_key(bot_id: int, user_id: int) -> StorageKey:
 
 
 class ActorMiddleware(BaseMiddleware):
-    def __init__(self, services: Services, default_language: str) -> None:
-        self.services = services
+    def __init__(self, default_language: str, remember: Callable[[int, str], None]) -> None:
         self.default_language = default_language
+        self.remember = remember
 
     async def __call__(
         self,
@@ -38,12 +39,16 @@ class ActorMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return None  # channel posts and the like: nobody to serve
-        actor = await self.services.who(CHANNEL, str(user.id))
+        services: Services = data["services"]
+        actor = await services.who(CHANNEL, str(user.id))
         language = actor.language
         if language is None:
             storage: BaseStorage = data["fsm_storage"]
             prefs = await storage.get_data(prefs_key(data["bot"].id, user.id))
             language = prefs.get("lang")
         data["actor"] = actor
-        data["t"] = Translator(pick_language(language, user.language_code, self.default_language))
+        data["t"] = t = Translator(
+            pick_language(language, user.language_code, self.default_language)
+        )
+        self.remember(user.id, t.language)
         return await handler(event, data)
