@@ -72,23 +72,32 @@ def menu_text(actor: Actor, t: Translator) -> str:
     return t("Main menu. Choose an action:")
 
 
+async def _cancelled(state: FSMContext, t: Translator) -> str:
+    """End the dialog, saying what of it stays: a batch intake keeps the parcels it saved."""
+    session = (await state.get_data()).get("session") or {}
+    await state.clear()
+    saved = session.get("saved", 0)
+    if saved:
+        return t(
+            "Cancelled. The {n} parcels saved before stay saved; the last one was not.", n=saved
+        )
+    return t("Cancelled. Nothing was saved.")
+
+
 @router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, actor: Actor, t: Translator) -> None:
     had_dialog = await state.get_state() is not None
-    await state.clear()
-    text = t("Cancelled. Nothing was saved.") if had_dialog else t("Nothing to cancel.")
+    text = await _cancelled(state, t) if had_dialog else t("Nothing to cancel.")
     markup = main_menu(actor, t) if actor.known else None
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(CancelCb.filter())
 async def cancel_button(query: CallbackQuery, state: FSMContext, actor: Actor, t: Translator):
-    await state.clear()
+    text = await _cancelled(state, t)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(
-            t("Cancelled. Nothing was saved."), reply_markup=main_menu(actor, t)
-        )
+        await query.message.answer(text, reply_markup=main_menu(actor, t))
 
 
 @router.message(Command("help"))

@@ -55,3 +55,19 @@ async def test_a_line_that_needs_confirming_waits_for_the_form(app, chat, keeper
     sent = await chat.send(keeper, "代购 挖掘机 980000")
     assert "确认" in sent.text and "表单" in sent.text
     assert await kinds(app) == []
+
+
+async def test_cancel_after_a_batch_says_the_saved_parcels_stay(app, chat, keeper):
+    await chat.send(keeper, "/intake")
+    for number, name, tail in (
+        ("SF1234567890123", "张三", "1234"),
+        ("YT9876543210123", "李四", "5678"),
+    ):
+        await chat.send(keeper, number)
+        await chat.send(keeper, name)
+        sent = await chat.send(keeper, tail)
+        await chat.press(keeper, sent, "电话")
+    await chat.send(keeper, "JT0001234567890")
+    sent = await chat.send(keeper, "/cancel")
+    assert "2 件" in sent.text and "保留" in sent.text
+    assert await kinds(app) == ["parcel_in", "parcel_in"]

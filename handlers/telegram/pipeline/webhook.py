@@ -54,6 +54,10 @@ def webhook_handler(pipeline: UpdatePipeline, secret: str | None, deadline: floa
     return handle
 
 
+# The background task re-sending replies a crash left unsent (a typed aiohttp app key).
+UNSENT = web.AppKey("cunzhan_unsent", asyncio.Task)
+
+
 def build_webhook_app(pipeline: UpdatePipeline, bot: Bot, path: str, secret: str | None):
     web_app = web.Application()
     web_app.router.add_post(path, webhook_handler(pipeline, secret))
@@ -62,10 +66,10 @@ def build_webhook_app(pipeline: UpdatePipeline, bot: Bot, path: str, secret: str
         await pipeline.dp.emit_startup(bot=bot, dispatcher=pipeline.dp, **pipeline.dp.workflow_data)
         # In the background, retried: a locked database or an unreachable Bot API at
         # start must not end the process (nor hold up the updates waiting).
-        web_app["cunzhan_unsent"] = asyncio.create_task(pipeline.transactions.resend_at_start(bot))
+        web_app[UNSENT] = asyncio.create_task(pipeline.transactions.resend_at_start(bot))
 
     async def on_shutdown(_app: web.Application) -> None:
-        task = web_app.get("cunzhan_unsent")
+        task = web_app.get(UNSENT)
         if task is not None and not task.done():
             task.cancel()
         await pipeline.transactions.flush_marks_quietly()
