@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -12,19 +16,38 @@ from storage.repositories.inbox import SqlInbox
 
 SWEEP_SECONDS = 60
 DUE_MINUTES = 10
+log = logging.getLogger(__name__)
+
+
+def stops_quietly(job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A job cancelled because the process is stopping ends without an error report: each of
+    its steps is one transaction (rolled back when cut), and the database decides at the
+    next start what is still due. Anything else it raises is still reported."""
+
+    @functools.wraps(job)
+    async def run(*args, **kwargs) -> None:
+        try:
+            await job(*args, **kwargs)
+        except asyncio.CancelledError:
+            log.info("job %s stopped by shutdown; it runs again at the next start", job.__name__)
+
+    return run
 
 
 def start_scheduler(app: App) -> AsyncIOScheduler:
     """Must be called inside the running event loop (AsyncIOScheduler's rule)."""
 
+    @stops_quietly
     async def sweep_dialogs() -> None:
         await expire_idle_dialogs(app.dialogs, app.uow, app.clock.now(), app.dialog_idle)
 
+    @stops_quietly
     async def prune() -> None:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
         # Done inbox rows: Telegram keeps an update 24 h at most, so a week is plenty.
         await SqlInbox(app.engine).prune(app.clock.now() - timedelta(days=7))
 
+    @stops_quietly
     async def due(trigger: str = "schedule") -> None:
         # Scoring, nudges, idle and stranded checks: the database decides what is due.
         await app.services.due(trigger=trigger)
