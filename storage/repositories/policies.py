@@ -19,16 +19,19 @@ class SqlPolicyRepo(Repo):
         return (row.version, row.policy) if row else None
 
     async def put(self, county_id: int, policy_json: str, by: str, now: datetime) -> int:
-        current = await self.get(county_id)
-        version = (current[0] if current else 0) + 1
-        values = {"version": version, "policy": policy_json, "updated_at": now, "updated_by": by}
+        # The version is computed by the database, not read first: two loads racing on
+        # PostgreSQL each get their own version (the second's DO UPDATE sees the first's row).
+        values = {"policy": policy_json, "updated_at": now, "updated_by": by}
         statement = (
             self.insert(county_policies)
-            .values(county_id=county_id, **values)
-            .on_conflict_do_update(index_elements=["county_id"], set_=values)
+            .values(county_id=county_id, version=1, **values)
+            .on_conflict_do_update(
+                index_elements=["county_id"],
+                set_={**values, "version": county_policies.c.version + 1},
+            )
+            .returning(county_policies.c.version)
         )
-        await self.conn.execute(statement)
-        return version
+        return (await self.conn.execute(statement)).scalar_one()
 
     async def county_created_at(self, county_id: int) -> datetime:
         query = select(counties.c.created_at).where(counties.c.id == county_id)

@@ -381,6 +381,28 @@ async def test_policies_are_versioned_per_county(uow_factory, net):
         )
 
 
+async def test_two_policy_loads_at_once_get_two_versions(uow_factory, net):
+    """The second load waits for the first (a row lock, or SQLite's write lock) and then
+    counts from its version: no two loads ever store the same version."""
+    first = uow_factory(write=True)
+    uow = await first.__aenter__()
+    assert await uow.policies.put(net.county_a, '{"v": "a"}', "cli", NOW) == 1
+
+    async def second_load() -> int:
+        async with uow_factory(write=True) as other:
+            version = await other.policies.put(net.county_a, '{"v": "b"}', "cli", NOW)
+            await other.commit()
+            return version
+
+    racing = asyncio.create_task(second_load())
+    await asyncio.sleep(0.2)  # the second load is now waiting on the first
+    await uow.commit()
+    await first.__aexit__(None, None, None)
+    assert await racing == 2
+    async with uow_factory() as uow:
+        assert await uow.policies.get(net.county_a) == (2, '{"v": "b"}')
+
+
 async def test_job_runs_are_claimed_once_and_taken_over_after_the_lease(uow_factory, net):
     def claim(uow, run_no=1, claimer="p1", now=NOW, stale_before=NOW - timedelta(minutes=30)):
         return uow.job_runs.claim(
