@@ -84,6 +84,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, migrate: 
                 clock=clock,
                 phone_key=phone_key(settings),
                 invite_ttl=timedelta(hours=settings.invite_ttl_hours),
+                job_lease=timedelta(seconds=settings.job_lease_seconds),
             ),
         ),
         clock=clock,

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         "random key is created once in ./data/phone_hash.key",
     )
     log_level: str = "INFO"
+    job_lease_seconds: int = Field(
+        default=30 * 60,
+        ge=1,
+        description="A scheduled job's claim (scoring) not finished after this long is taken "
+        "over by the next run: its process died",
+    )
 
     @field_validator(
         "bot_token",

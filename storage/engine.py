@@ -19,6 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 WRITE_OPTION = "cunzhan_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL commits units of work in parallel, one connection each, so the pool is sized
+# for the updates handled at once: a webhook's concurrent requests (at most
+# WEBHOOK_MAX_CONNECTIONS, what the bot asks Telegram for) or the inbox's 8 workers, plus
+# the outbox worker, the scheduler and reads beside them. SQLAlchemy's default (5 + 10
+# overflow) made the 9th concurrent update wait for a connection.
+WEBHOOK_MAX_CONNECTIONS = 40
+POSTGRES_POOL_SIZE = WEBHOOK_MAX_CONNECTIONS + 10
 
 
 def safe_url(url: str) -> str:
@@ -35,6 +42,7 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         engine = create_async_engine(url, echo=echo, **kwargs)
         _install_sqlite_rules(engine)
         return engine
+    kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
     return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
 
 

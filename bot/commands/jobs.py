@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import time
 from pathlib import Path
 
 from bot.bootstrap import build_app
@@ -56,11 +58,32 @@ def print_verdicts(report) -> None:
         )
 
 
+def pause_for_tests(scoring) -> None:
+    """The kill tests' hook (tests/e2e/test_job_kills.py): with CUNZHAN_TEST_PAUSE_AT=<phase>
+    and CUNZHAN_TEST_PAUSE_FILE=<path>, a scoring run writes the phase's name to the file
+    when that phase ends (`claim`, `aggregate`, `write scores` — the last inside the
+    results' open transaction) and stops there until the file is deleted, so a test can
+    SIGKILL it at a known point or hold two processes at once. Unset in production."""
+    phase, path = os.environ.get("CUNZHAN_TEST_PAUSE_AT"), os.environ.get("CUNZHAN_TEST_PAUSE_FILE")
+    if not (phase and path):
+        return
+
+    def on_phase(name: str) -> None:
+        if name != phase:
+            return
+        Path(path).write_text(name)
+        while Path(path).exists():  # blocks the loop on purpose: nothing else may move
+            time.sleep(0.02)
+
+    scoring.on_phase = on_phase
+
+
 async def jobs(settings: Settings, args: argparse.Namespace) -> int:
     t = Translator(settings.default_language)
     app = await build_app(settings)
     try:
         scoring = app.services.scoring
+        pause_for_tests(scoring)
         if args.jobs_command == "rescore":
             report = await scoring.score(
                 args.county, Period.parse(args.month), trigger="cli", rescore_reason=args.reason
@@ -94,8 +117,8 @@ async def jobs(settings: Settings, args: argparse.Namespace) -> int:
             report = await scoring.score(args.county, month, trigger="cli", dry_run=args.dry_run)
             if not report.dry_run and not report.claimed:
                 print(
-                    f"{args.county} {month} was already scored (run {report.run_no}); "
-                    "use `jobs rescore` to score it again"
+                    f"{args.county} {month} was already scored, or another process is "
+                    f"scoring it (run {report.run_no}); use `jobs rescore` to score it again"
                 )
                 return 0
             print_verdicts(report)

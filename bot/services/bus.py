@@ -71,7 +71,7 @@ class Services:
         self.forms = FormEngine(LEDGER_FORMS)
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
-        self.scoring = ScoringService(uow, env.clock)
+        self.scoring = ScoringService(uow, env.clock, lease=env.job_lease)
         self.reminders = ReminderService(uow, env.clock)
 
     async def due(self, *, trigger: str = "schedule", dry_run: bool = False) -> DueReport:

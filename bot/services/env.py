@@ -15,6 +15,8 @@ class Env:
     clock: Clock
     phone_key: bytes = field(repr=False)  # never logged
     invite_ttl: timedelta = timedelta(hours=72)
+    # After this long an unfinished claim of a scheduled job (its process died) is taken over.
+    job_lease: timedelta = timedelta(minutes=30)
 
     def digest_phone(self, full_number: str) -> str:
         return phone_hash(self.phone_key, full_number)

@@ -323,6 +323,12 @@ class JobRunRepo(Protocol):
     async def runs(self, job: str, county_id: int, period: str) -> list[JobRun]:
         """Every run of (job, county, period), by run number."""
 
+    # --- update pipeline (#8): a run's results commit only while its claim is held ---
+    async def hold(self, run_id: int, claimer: str) -> bool:
+        """In a write transaction, before the run's results: True when `claimer` still
+        holds the unfinished run, and the row stays locked to this transaction until it
+        commits; False when it was taken over or finished (write nothing then)."""
+
 
 class ScoreRepo(Protocol):
     async def stations(self, county_id: int, failing_as_of: str | None = None) -> list[StationRow]:

@@ -2,8 +2,10 @@
 
 A run for (county, month) is claimed with a unique row before anything is computed, so
 it happens once across restarts, re-runs and two bot processes; a claim whose process
-died is taken over after a lease. Scores, status changes, the month lock and the alerts
-are written in one transaction: a crash leaves either all of them or none.
+died is taken over after a lease (`CUNZHAN_JOB_LEASE_SECONDS`), and the results commit
+only while the claim is still held, so a run killed midway is completed once. Scores,
+status changes, the month lock and the alerts are written in one transaction: a crash
+leaves either all of them or none.
 """
 
 from __future__ import annotations
@@ -164,11 +166,13 @@ class ScoringService:
         clock: Clock,
         claimer: str | None = None,
         *,
+        lease: timedelta = LEASE,
         on_phase: Callable[[str], None] | None = None,
     ):
         self.uow_factory = uow_factory
         self.clock = clock
         self.claimer = claimer or claimer_name()
+        self.lease = lease  # an unfinished claim older than this is taken over
         # Called with each phase's name as it ends (claim, aggregate, judge, …): the
         # benchmark times the service's own phases with it instead of replaying a copy.
         self.on_phase = on_phase
@@ -249,7 +253,7 @@ class ScoringService:
                 trigger=trigger,
                 claimer=self.claimer,
                 now=now,
-                stale_before=now - LEASE,
+                stale_before=now - self.lease,
                 reason=rescore_reason,
             )
             await uow.commit()
@@ -261,6 +265,8 @@ class ScoringService:
             alerts = await self._commit(
                 county, period, run_id, run_no, verdicts, rescore_reason, actor_person_id
             )
+        if alerts is None:  # taken over while judging (this process was too slow)
+            return ScoringReport(county, period, run_no, False, False)
         return ScoringReport(county, period, run_no, True, False, verdicts, alerts)
 
     async def _judge(self, county: CountyRef, period: Period) -> list[StationVerdict]:
@@ -294,10 +300,14 @@ class ScoringService:
         self._phase("judge")
         return verdicts
 
-    async def _commit(self, county, period, run_id, run_no, verdicts, reason, actor) -> int:
+    async def _commit(self, county, period, run_id, run_no, verdicts, reason, actor) -> int | None:
         now = self.clock.now()
         month = str(period)
         async with self.uow_factory(write=True) as uow:
+            # The claim is the fence: a process that stalled past its lease while another
+            # took the run over writes nothing, so the month's results exist once.
+            if not await uow.job_runs.hold(run_id, self.claimer):
+                return None
             version, policy = await self.policy(uow, county.id)
             window_months = policy.assessment.window_months
             await uow.scores.write(

@@ -28,6 +28,7 @@ from handlers.telegram.middlewares.dialog_expiry import DialogExpiryMiddleware
 from handlers.telegram.middlewares.guard import GuardMiddleware
 from handlers.telegram.pipeline.process import UpdatePipeline
 from handlers.telegram.pipeline.transaction import PipelineDispatcher, UpdateTransactions
+from storage.group_commit import commit_group_for
 
 
 def get_routers() -> list[Router]:
@@ -70,7 +71,11 @@ def build_fsm_storage(app: App) -> BaseStorage:
 def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> PipelineDispatcher:
     """Every update fed to it runs as one transaction (handlers/telegram/pipeline)."""
     transactions = UpdateTransactions(
-        app.uow, app.services, app.clock, app.settings.default_language
+        app.uow,
+        app.services,
+        app.clock,
+        app.settings.default_language,
+        group=commit_group_for(app.engine),
     )
     dp = PipelineDispatcher(
         transactions=transactions,

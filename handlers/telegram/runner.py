@@ -25,6 +25,7 @@ from handlers.telegram.pipeline.inbox import InboxProcessor
 from handlers.telegram.pipeline.polling import InboxPoller, retrying
 from handlers.telegram.pipeline.process import UpdatePipeline
 from jobs.scheduler import start_scheduler
+from storage.engine import WEBHOOK_MAX_CONNECTIONS
 from storage.repositories.inbox import SqlInbox
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,8 @@ async def serve_webhook(app: App, bot: Bot, *, stop: asyncio.Event | None = None
         settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
         secret_token=secret,
         drop_pending_updates=False,
+        # Concurrent requests Telegram may make; the PostgreSQL pool is sized for them.
+        max_connections=WEBHOOK_MAX_CONNECTIONS,
         # Say which update kinds the routers use (edited messages among them): otherwise
         # Telegram keeps whatever list the webhook was last set with.
         allowed_updates=dp.resolve_used_update_types(),

@@ -84,3 +84,8 @@ class MemoryJobRunRepo:
     async def runs(self, job: str, county_id: int, period: str) -> list[JobRun]:
         found = sorted(self._of(job, county_id, period), key=lambda r: r.run_no)
         return [JobRun(**asdict(r)) for r in found]
+
+    # --- update pipeline (#8) ------------------------------------------------------------
+    async def hold(self, run_id: int, claimer: str) -> bool:
+        row = self.tx.get("job_runs", run_id)
+        return row is not None and row.claimed_by == claimer and row.finished_at is None

@@ -94,3 +94,20 @@ class SqlJobRunRepo(Repo):
             .order_by(job_runs.c.run_no)
         )
         return [JobRun(**row) for row in (await self.conn.execute(query)).mappings().all()]
+
+    # --- update pipeline (#8) ------------------------------------------------------------
+    async def hold(self, run_id: int, claimer: str) -> bool:
+        # An UPDATE, not a SELECT: on PostgreSQL it locks the row, so a takeover waits for
+        # this transaction and then finds the run finished; on SQLite the write
+        # transaction (BEGIN IMMEDIATE) already excludes it.
+        held = await self.conn.execute(
+            update(job_runs)
+            .where(
+                job_runs.c.id == run_id,
+                job_runs.c.claimed_by == claimer,
+                job_runs.c.finished_at.is_(None),
+            )
+            .values(claimed_by=claimer)
+            .returning(job_runs.c.id)
+        )
+        return held.scalar_one_or_none() is not None

@@ -185,3 +185,31 @@ async def test_month_lock_and_staff_exception(uow_factory, clock, county):
     reversal = (await ledger.run(void, keeper)).entry
     [row] = await table_rows(uow_factory, "ledger_entries", id=reversal.id)
     assert row["post_close"] in (True, 1)
+
+
+async def test_a_run_commits_only_while_its_claim_is_held(uow_factory, clock, county):
+    """The fence of a run taken over (tests/e2e/test_job_kills.py runs it as processes)."""
+    clock._now = at("2026-11-03", 6)
+    async with uow_factory(write=True) as uow:
+        county_a = await uow.network.county_by_code("A")
+        claim = dict(job="scoring", county_id=county_a.id, period=str(OCT), run_no=1)
+        run_id = await uow.job_runs.claim(
+            **claim, trigger="t", claimer="slow", now=clock.now(), stale_before=clock.now()
+        )
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert await uow.job_runs.hold(run_id, "slow")
+    clock.advance(minutes=31)
+    async with uow_factory(write=True) as uow:
+        taken = await uow.job_runs.claim(
+            **claim, trigger="t", claimer="next", now=clock.now(), stale_before=clock.now()
+        )
+        await uow.commit()
+    assert taken == run_id
+    async with uow_factory(write=True) as uow:
+        assert not await uow.job_runs.hold(run_id, "slow")
+        assert await uow.job_runs.hold(run_id, "next")
+        await uow.job_runs.finish(run_id, clock.now(), {})
+        await uow.commit()
+    async with uow_factory(write=True) as uow:
+        assert not await uow.job_runs.hold(run_id, "next")

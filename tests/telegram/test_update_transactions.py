@@ -267,3 +267,70 @@ async def test_webhook_does_not_answer_200_for_an_update_still_running(
     finally:
         await runner.cleanup()
     assert await scalar(app, "SELECT count(*) FROM ledger_entries") == 1
+
+
+async def test_concurrent_webhook_updates_share_commits_and_are_answered_only_once_durable(
+    app, chat, people, monkeypatch
+):
+    """12 POSTs at once from 4 keepers (SQLite: group commit). Each 200 and each reply
+    comes only after a second connection sees the update's claim committed; a failing
+    update rolls back alone (kept as poison, its entry absent); the others share COMMITs."""
+    from handlers.telegram import oneline
+    from handlers.telegram.pipeline.transaction import UpdateTransactions
+
+    keepers = [
+        await people.register(200 + n, Role.KEEPER, code, language="zh")
+        for n, code in enumerate(("A-S1", "A-S2", "A-S3", "B-S1"))
+    ]
+    db = app.engine.url.database
+
+    def durable(update_id: int) -> bool:
+        with sqlite3.connect(db) as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM processed_updates WHERE update_id = ?", (update_id,)
+            ).fetchone()
+        return found[0] == 1
+
+    early: list[int] = []
+    send = UpdateTransactions.send
+
+    async def checked_send(self, bot, key, calls):
+        if calls and not await asyncio.to_thread(durable, key[1]):
+            early.append(key[1])
+        return await send(self, bot, key, calls)
+
+    monkeypatch.setattr(UpdateTransactions, "send", checked_send)
+    saved = oneline.entry_saved
+
+    def bug_for_one(recorded, *args, **kwargs):
+        if recorded.entry.tracking_no == "SF9000000000007":
+            raise ZeroDivisionError("a handler bug in one update of the group")
+        return saved(recorded, *args, **kwargs)
+
+    monkeypatch.setattr(oneline, "entry_saved", bug_for_one)
+    bodies = {
+        9000 + n: chat.message_update(
+            keepers[n % 4], f"入 SF{9000000000000 + n} 张三 1234", update_id=9000 + n
+        ).model_dump(mode="json", by_alias=True, exclude_none=True)
+        for n in range(12)
+    }
+    group = chat.dp.transactions.group
+    commits_before = group.commits
+    runner, url = await serve(app, chat)
+    try:
+        async with aiohttp.ClientSession() as client:
+
+            async def post(update_id: int, body: dict) -> None:
+                async with client.post(url, json=body, headers=HEADERS) as response:
+                    assert response.status == 200
+                if update_id != 9007:
+                    assert await asyncio.to_thread(durable, update_id), f"200 before {update_id}"
+
+            await asyncio.gather(*(post(uid, body) for uid, body in bodies.items()))
+    finally:
+        await runner.cleanup()
+    assert early == []
+    assert await scalar(app, "SELECT count(*) FROM ledger_entries") == 11
+    assert await scalar(app, "SELECT count(*) FROM processed_updates WHERE update_id=9007") == 0
+    assert await scalar(app, "SELECT count(*) FROM poison_updates WHERE update_id=9007") == 1
+    assert group.commits - commits_before < 11, "no update shared a commit"

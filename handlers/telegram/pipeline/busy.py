@@ -14,12 +14,16 @@ import random
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from storage.group_commit import GroupRolledBack
+
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57014", "08000", "08003", "08006", "57P03"}
 BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
 
 
 def is_busy(error: BaseException) -> bool:
     for exc in _chain(error):
+        if isinstance(exc, GroupRolledBack):  # another update ended the shared transaction
+            return True
         if isinstance(exc, DBAPIError):
             if exc.connection_invalidated:
                 return True

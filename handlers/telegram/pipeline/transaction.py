@@ -1,11 +1,13 @@
 """One update, one durable transaction; its replies go out after the commit.
 
-Per update: open one write unit of work; claim (bot id, update id) in
+Per update: open one write unit of work (on SQLite a SAVEPOINT in a transaction shared
+with the updates handled at the same moment, committed once for all of them before any
+of them leaves: storage/group_commit.py); claim (bot id, update id) in
 `processed_updates` — if the claim is already there, the update committed before, so it
 is not applied again and its stored replies are sent again; otherwise resolve who is
 talking, run the handlers with services bound to this unit of work (use cases join it),
 keep the SQL dialog state on its connection, capture the bot's outgoing calls instead of
-sending them (capture.py), store them with the claim, COMMIT, then send them. A claim
+sending them (capture.py), store them with the claim, COMMIT (durable), then send them. A claim
 exists only if its work committed: no lease, nothing to release after a crash.
 
 - A CunzhanError answered by the guard is a normal, committed result.
@@ -45,6 +47,7 @@ from handlers.telegram.pipeline import Retryable
 from handlers.telegram.pipeline.bound import BoundServices
 from handlers.telegram.pipeline.busy import Backoff, is_busy, is_network
 from handlers.telegram.pipeline.capture import CAPTURE, Capture, deserialise, install, serialise
+from storage.group_commit import CommitGroup
 from storage.repositories.updates import SqlUpdateRepo
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -67,8 +70,12 @@ class UpdateTransactions:
         clock: Clock,
         default_language: str,
         backoff: Backoff | None = None,
+        group: CommitGroup | None = None,
     ) -> None:
         self.uow = uow
+        # SQLite: updates handled at the same moment share one durable COMMIT, each in its
+        # own SAVEPOINT (storage/group_commit.py); None: a transaction of its own each.
+        self.group = group
         self.services = services
         self.clock = clock
         self.default_language = default_language
@@ -99,7 +106,8 @@ class UpdateTransactions:
         marks = sorted(self._unmarked)
         capture = Capture()
         result: Any = None
-        async with self.uow(write=True) as uow:
+        unit = self.group.unit() if self.group is not None else self.uow(write=True)
+        async with unit as uow:
             repo = SqlUpdateRepo(uow.connection)
             if not await repo.claim(bot.id, update.update_id, self.clock.now()):
                 stored = await repo.replies(bot.id, update.update_id)
@@ -122,8 +130,10 @@ class UpdateTransactions:
                 stored = serialise(capture.calls)
                 await repo.store_replies(bot.id, update.update_id, stored)
                 await uow.commit()
-                self.commits += 1
-                self._unmarked.difference_update(marks)
+        # Here the update's work is durable (a group's COMMIT covering it included).
+        if not repeated:
+            self.commits += 1
+            self._unmarked.difference_update(marks)
         if repeated:
             log.info("update %s committed before: its replies are sent again", update.update_id)
             await self.send(bot, key, deserialise(stored))

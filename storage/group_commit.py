@@ -1,0 +1,236 @@
+"""Group commit on SQLite: updates handled together share one durable COMMIT.
+
+SQLite has one writer at a time and every durable COMMIT costs an fsync, so N updates
+written one transaction each cost N fsyncs, and the workers handling them queue on the
+write lock (each waiting in SQLite's own sleeping busy handler). Here the updates being
+handled at the same moment (the inbox processor's workers, the webhook's concurrent
+requests) take turns on ONE shared write transaction (BEGIN IMMEDIATE):
+
+- each update's unit of work is a SAVEPOINT in it, so a failing update rolls back alone
+  (ROLLBACK TO) and the others' work stays;
+- after an update's savepoint is released, the transaction stays open while others are
+  waiting for their turn (up to `most` updates), otherwise it is committed at once: no
+  timer, so a lone update is not slowed down;
+- nobody leaves `unit()` before the COMMIT covering their work is durable: their replies
+  (sent after it), the webhook's 200 and the inbox's done mark all come after;
+- if the shared transaction is lost (the COMMIT fails, or an error ends the whole
+  transaction), every update in it gets `GroupRolledBack`, a failure a retry fixes: none
+  of them was claimed, so each is applied as new when tried again.
+
+The unit of work is the ordinary `SqlUnitOfWork`, opened over the shared connection
+through `_Savepoints`, so repositories (and those other features add) work unchanged.
+On PostgreSQL units of work keep a connection each: the server commits them in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from storage.engine import WRITE_OPTION
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class GroupRolledBack(Exception):
+    """The shared transaction was rolled back: nothing of this update committed; retry."""
+
+
+class _Savepoints:
+    """What SqlUnitOfWork opens its transaction through, made to mean a SAVEPOINT on the
+    group's connection: `connect()` hands out the shared connection, `begin()` is
+    SAVEPOINT, `commit()` RELEASE, `rollback()` ROLLBACK TO, `close()` nothing (the
+    group owns the connection). Everything else is the connection itself."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._nested: AsyncTransaction | None = None
+
+    async def connect(self) -> _Savepoints:  # the "engine" side
+        return self
+
+    async def execution_options(self, **_options: Any) -> _Savepoints:
+        return self  # the shared transaction is a write transaction already
+
+    async def begin(self) -> AsyncTransaction:
+        self._nested = await self._conn.begin_nested()
+        return self._nested
+
+    def in_transaction(self) -> bool:
+        return self._nested is not None and self._nested.is_active
+
+    async def commit(self) -> None:
+        assert self._nested is not None
+        await self._nested.commit()
+
+    async def rollback(self) -> None:
+        if self._nested is None or not self._nested.is_active:
+            return
+        if not await _driver_in_transaction(self._conn):
+            # SQLite already ended the whole transaction (an I/O error, a full disk): no
+            # savepoint is left to roll back to; the group fails everyone in it.
+            return
+        await self._nested.rollback()
+
+    async def close(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class CommitGroup:
+    def __init__(self, engine: AsyncEngine, *, most: int = 64) -> None:
+        self.engine = engine
+        self.most = most
+        self._lock = asyncio.Lock()
+        self._waiting = 0  # updates waiting for their turn on the shared transaction
+        self._conn: AsyncConnection | None = None
+        self._members: list[asyncio.Future[None]] = []
+        self.commits = 0  # durable COMMITs made (the benchmark prints updates per commit)
+        self.committed_units = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # commits under way (kept referenced)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A write unit of work inside the shared transaction; on a normal exit its work
+        (if it committed its unit) is durable."""
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            # Cancelled while waiting (a webhook past its deadline): whoever handed the
+            # transaction on expecting this update must not be left uncommitted.
+            self._spawn(self._commit_when_free())
+            raise
+        finally:
+            self._waiting -= 1
+        handed_over = False
+        try:
+            conn = await self._open()
+            uow = SqlUnitOfWork(_Savepoints(conn), write=True)  # type: ignore[arg-type]
+            try:
+                async with uow:
+                    yield uow
+            except BaseException:
+                if not await self._intact():
+                    await self._abort("a failing update ended the shared transaction")
+                raise
+            durable = asyncio.get_running_loop().create_future()
+            self._members.append(durable)
+            handed_over = True
+            self._hand_over()
+            await durable
+        finally:
+            if not handed_over:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """With the lock held, after an update's turn: let the next waiting update join the
+        open transaction, or commit it. The commit runs as its own task and releases the
+        lock when done, so a cancelled caller cannot leave the others waiting or the
+        transaction half-committed."""
+        if self._conn is not None and (not self._waiting or len(self._members) >= self.most):
+            self._spawn(self._commit_and_release())
+        else:
+            self._lock.release()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _commit_when_free(self) -> None:
+        await self._lock.acquire()
+        if self._conn is not None:
+            await self._commit_and_release()
+        else:
+            self._lock.release()
+
+    async def _open(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self.engine.connect()
+            try:
+                conn = await conn.execution_options(**{WRITE_OPTION: True})
+                await conn.begin()  # BEGIN IMMEDIATE (storage/engine.py)
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def _intact(self) -> bool:
+        """After an update's savepoint rolled back: is the shared transaction still open?
+        (SQLite ends the whole transaction itself on some errors: I/O, full disk.)"""
+        conn = self._conn
+        return conn is not None and conn.in_transaction() and await _driver_in_transaction(conn)
+
+    async def _commit_and_release(self) -> None:
+        members, self._members = self._members, []
+        conn, self._conn = self._conn, None
+        try:
+            assert conn is not None
+            try:
+                await conn.commit()
+            except BaseException as error:
+                log.warning("group commit of %d updates failed: %s", len(members), error)
+                _fail(members, error)
+                await _discard(conn)
+                return
+            self.commits += 1
+            self.committed_units += len(members)
+            for member in members:
+                if not member.done():
+                    member.set_result(None)
+            await conn.close()
+        finally:
+            self._lock.release()
+
+    async def _abort(self, why: str) -> None:
+        members, self._members = self._members, []
+        conn, self._conn = self._conn, None
+        log.warning("%s: %d updates in it are retried", why, len(members))
+        _fail(members, None)
+        if conn is not None:
+            await _discard(conn)
+
+
+async def _driver_in_transaction(conn: AsyncConnection) -> bool:
+    """Whether SQLite itself still has the transaction open (SQLAlchemy may not know)."""
+    try:
+        raw = await conn.get_raw_connection()
+        return bool(raw.driver_connection.in_transaction)
+    except Exception:
+        return False
+
+
+def _fail(members: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for member in members:
+        if not member.done():
+            failure = GroupRolledBack("the shared transaction was rolled back")
+            failure.__cause__ = error
+            member.set_exception(failure)
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    try:
+        if conn.in_transaction():
+            await conn.rollback()
+    except Exception as error:
+        log.warning("rolling back the shared transaction failed: %s", error)
+    finally:
+        try:
+            await conn.close()
+        except Exception as error:
+            log.warning("closing the shared connection failed: %s", error)
+
+
+def commit_group_for(engine: AsyncEngine) -> CommitGroup | None:
+    """A commit group on SQLite; None on PostgreSQL (a connection per unit of work)."""
+    return CommitGroup(engine) if engine.dialect.name == "sqlite" else None
