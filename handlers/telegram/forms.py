@@ -185,7 +185,8 @@ async def answer(
     session = Session.from_dict(data["session"])
     current = services.forms.spec(session).fields[session.step]
     text = message.text
-    if text is None and current.accepts_media and (message.photo or message.document):
+    media_ok = services.forms.accepts_media(session)  # its step, or correcting the number
+    if text is None and media_ok and (message.photo or message.document):
         text = await tracking_from_media(bot, message, t)
         if text is None:
             return
