@@ -29,7 +29,7 @@ from bot.domain.ledger import EntryView
 from bot.domain.money import AmountKind, check_amount
 from bot.domain.quantities import Quantity, Unit
 from bot.domain.text import Text
-from bot.domain.unit_prices import check_unit_price
+from bot.domain.unit_prices import UsualPrice, check_unit_price
 
 Values = dict[str, Any]
 
@@ -42,6 +42,7 @@ class FormContext(Protocol):
     async def products(self) -> list[str]: ...
     async def tracked(self, tracking_no: str, direction: str) -> EntryView | None: ...
     def digest_phone(self, full_number: str) -> str: ...
+    async def usual_price(self, product: str, unit: str) -> UsualPrice | None: ...
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ class FormEngine:
         done = dataclasses.replace(session, step=step, values=values, correcting=None)
         if spec.confirm:
             confirming = dataclasses.replace(done, confirming=True)
-            return Confirmation(confirming, spec.summary(values, ctx), self.warnings(spec, values))
+            warnings = await self.warnings(spec, values, ctx)
+            return Confirmation(confirming, spec.summary(values, ctx), warnings)
         return self.finish(done)
 
     def accepts_media(self, session: Session) -> bool:
@@ -208,12 +210,16 @@ class FormEngine:
         return Finished(session, spec.build(session.values), following)
 
     @staticmethod
-    def warnings(spec: FormSpec, values: Values) -> list[Text]:
+    async def warnings(spec: FormSpec, values: Values, ctx: FormContext) -> list[Text]:
         checks: list = [check_amount(values.get(key, 0), kind) for key, kind in spec.amounts]
         if values.get("quantity") and values.get("unit") and values.get("amount_fen"):
-            # A sale's price per unit (售 脆李 20斤 40000 is 2,000 yuan a jin).
+            # A sale's price per unit against the product's own history (售 脆李 20斤
+            # 40000 is 2,000 yuan a jin where it sells for 3–6), the fixed lines without.
             quantity = Quantity(Decimal(values["quantity"]), Unit(values["unit"]))
-            checks.append(check_unit_price(values["amount_fen"], quantity))
+            usual = None
+            if values.get("product"):
+                usual = await ctx.usual_price(values["product"], values["unit"])
+            checks.append(check_unit_price(values["amount_fen"], quantity, usual))
         return [check.confirmation() for check in checks if check.needs_confirmation]
 
     async def _ask(
