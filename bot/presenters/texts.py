@@ -87,10 +87,13 @@ def entry_line(
     )
     from bot.domain.quantities import Quantity
 
-    parts = [
-        f"#{entry.id}",
-        entry.occurred_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M"),
-    ]
+    zone = ZoneInfo(timezone)
+    happened = entry.occurred_at.astimezone(zone)
+    parts = [f"#{entry.id}", happened.strftime("%m-%d %H:%M")]
+    logged = entry.recorded_at.astimezone(zone) if entry.recorded_at else None
+    if logged is not None and logged.date() != happened.date():
+        # Back-dated (售 … 昨天): the record keeps both days, and says so.
+        parts.append(t("(logged {when})", when=logged.strftime("%m-%d %H:%M")))
     if entry.is_reversal:
         parts.append(t("void of #{id}", id=entry.reverses_id))
     if entry.kind is EntryKind.SERVICE and entry.service_kind:

@@ -29,7 +29,9 @@ from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
 from handlers.telegram.keys import press_key
 from handlers.telegram.oneline import handle_line
+from handlers.telegram.parcels import show_matches
 from handlers.telegram.routing import Routes
+from handlers.telegram.shelf import lookup_in_form, send_shelf
 from handlers.telegram.waybill import tracking_from_media
 
 router = Routes("forms")
@@ -192,6 +194,17 @@ async def answer(
             return
     if text is None:
         await message.answer(t("Please answer with text.") + "\n" + t(current.prompt))
+        return
+    lookup = lookup_in_form(text) if message.text else None
+    if lookup is not None:
+        # A villager asks what is waiting for them: answered, the form goes on.
+        if lookup == "shelf":
+            await send_shelf(bot, message.chat.id, 0, actor, t, services)
+        else:
+            await show_matches(bot, message.chat.id, lookup, actor, t, services)
+        ctx = services.form_context(actor, t.language)
+        again = await services.forms.question(session, ctx, prefix=[Text(FORM_GOES_ON)])
+        await show(bot, message.chat.id, state, again, t)
         return
     line = _one_line(text) if message.text else None
     if line is not None:

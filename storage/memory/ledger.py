@@ -57,6 +57,7 @@ class MemoryLedgerRepo:
             reverses_id=row.reverses_id,
             reason=row.reason,
             reversed_by_id=reversal.id if reversal else None,
+            recorded_at=row.recorded_at,
         )
 
     def _entries(self, where) -> list[Entry]:

@@ -70,6 +70,7 @@ def _view(row) -> EntryView:
         reverses_id=data["reverses_id"],
         reason=data["reason"],
         reversed_by_id=data["reversed_by_id"],
+        recorded_at=data["recorded_at"],
     )
 
 

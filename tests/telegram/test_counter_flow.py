@@ -119,3 +119,21 @@ async def test_a_number_sent_again_at_the_carrier_question_replaces_it(app, chat
     sent = await chat.send(keeper, "王五")
     assert "电话" in sent.text
     assert await kinds(app) == ["parcel_in"]
+
+
+async def test_the_shelf_and_a_search_mid_form_then_the_form_goes_on(app, chat, keeper):
+    await chat.send(keeper, "入 SF1234567890123 李四 5678")
+    await chat.send(keeper, "/intake")
+    await chat.send(keeper, "JT0001234567890")
+    sent = await chat.send(keeper, "待取")
+    assert "A-001" in sent.texts[0] and "表单继续" in sent.text and "收件人" in sent.text
+    sent = await chat.send(keeper, "查 李四")
+    assert "SF1234567890123" in sent.texts[0] and "收件人" in sent.text
+    # 查 is also a surname: glued to a name it is the recipient, not a search.
+    sent = await chat.send(keeper, "查良镛")
+    assert "电话" in sent.text
+    sent = await chat.press(keeper, await chat.send(keeper, "1234"), "当面")
+    assert "A-002" in sent.text
+    async with app.engine.connect() as conn:
+        names = (await conn.execute(text("SELECT recipient_name FROM ledger_entries"))).all()
+    assert [name for (name,) in names] == ["李四", "查良镛"]
