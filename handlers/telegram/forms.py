@@ -22,7 +22,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.one_line import parse_line
 from bot.domain.text import N_, Text
 from bot.i18n import Translator
-from bot.presenters.texts import entry_saved
+from bot.presenters.texts import entry_saved, join_phrases
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
@@ -175,8 +175,8 @@ async def done(message: Message, state: FSMContext, t: Translator) -> None:
     data = await state.get_data()
     saved = Session.from_dict(data["session"]).saved if data.get("session") else 0
     await state.clear()
-    head = t("Done: {n} saved.", n=saved) + " " if saved else t("Done.") + " "
-    await message.answer(head + t("Send /month to see the month, /menu for the menu."))
+    head = t("Done: {n} saved.", n=saved) if saved else t("Done.")
+    await message.answer(join_phrases(head, t("Send /month to see the month, /menu for the menu.")))
 
 
 @router.message(StateFilter(FormDialog.filling), flags=RECORD)

@@ -265,7 +265,7 @@ def test_demo_script_mode(tmp_path):
     assert re.search(r"\[:1\] \S.*\[:2\] \S", menu) and "🏠" in menu  # numbered buttons
     assert pressed_1.lstrip().startswith("🤖")  # button 1 was pressed and answered
     card = out.split("> :press 🏠", 1)[1]
-    assert f"({FIRST_STATION})" in card.split("[县商务局 staff]", 1)[0]  # the station card
+    assert f"（{FIRST_STATION}）" in card.split("[县商务局 staff]", 1)[0]  # the station card
     assert "[县商务局 staff] > /stations" in out
     after_stations = out.split("> /stations", 1)[1]
     assert "DEMO-S001" in after_stations and "DEMO-S008" in after_stations

@@ -85,6 +85,6 @@ async def test_a_busy_counter_then_a_clerks_morning(app, chat, people, clock):
     assert "桃园村服务站" in card and "A-S1" in card, card
     assert "待取包裹：1" in card, card  # 王五's, the only one left
     history = (await chat.send(clerk, f"/history {sale_id}")).text
-    assert "脆李 10斤" in history and "桃园村服务站 (A-S1)" in history, history
-    assert f"#{sale_id} 11-24 12:00" in history and "补记于 11-25 02:00" in history
+    assert "脆李 10斤" in history and "桃园村服务站（A-S1）" in history, history
+    assert f"#{sale_id} 11-24 12:00（补记于 11-25 02:00）上行销售 脆李 10斤" in history
     assert "/void" not in history  # staff read; only the keeper writes
