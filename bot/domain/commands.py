@@ -275,6 +275,18 @@ class FindTracked(Query):
     direction: str  # ledger.TRACKED values: "down" | "up"
 
 
+# --- the counter: plausibility from history (issue 9) -----------------------------------
+
+
+@dataclass(frozen=True)
+class UsualUnitPrice(Query):
+    """What `product` usually sells for per `unit` at this station (or in its county):
+    a `UsualPrice`, or None when there is too little history."""
+
+    product: str
+    unit: str  # quantities.Unit value
+
+
 __all__ = [
     "CloseParcel",
     "Command",
@@ -303,5 +315,6 @@ __all__ = [
     "ShowStation",
     "StationDesk",
     "StationForDecision",
+    "UsualUnitPrice",
     "VoidEntry",
 ]

@@ -128,6 +128,7 @@ class EntryView:
     reverses_id: int | None = None
     reason: str | None = None
     reversed_by_id: int | None = None
+    recorded_at: datetime | None = None  # when it was logged (occurred_at: when it happened)
 
     @property
     def is_reversal(self) -> bool:

@@ -58,7 +58,7 @@ from bot.domain.quantities import (
     weight_grams,
 )
 from bot.domain.text import N_
-from bot.domain.unit_prices import UnitPriceCheck, check_unit_price
+from bot.domain.unit_prices import UnitPriceCheck, UsualPrice, check_unit_price
 
 INTAKE_PATTERN = N_(
     "Write it like: 入 SF1234567890 张三 1234 (tracking number, name, "
@@ -235,14 +235,18 @@ def _pop_day(args: list[str]) -> tuple[list[str], DayRef | None]:
     return args, None
 
 
-def unusual_amounts(form: OneLine) -> list[AmountCheck | UnitPriceCheck]:
-    """The amounts of `form` above their per-kind ceiling: ask the keeper to confirm these."""
+def unusual_amounts(
+    form: OneLine, usual: UsualPrice | None = None
+) -> list[AmountCheck | UnitPriceCheck]:
+    """The amounts of `form` above their per-kind ceiling, and a sale's price per unit far
+    outside `usual` (the product's range from history; the fixed ceiling without it): ask
+    the keeper to confirm these."""
     checks: list[AmountCheck | UnitPriceCheck] = []
     if isinstance(form, RecordShipment):
         checks.append(check_amount(form.declared_value_fen, AmountKind.DECLARED_VALUE))
     elif isinstance(form, RecordSale):
         checks.append(check_amount(form.amount_fen, AmountKind.UPSTREAM_SALE))
-        checks.append(check_unit_price(form.amount_fen, form.quantity))
+        checks.append(check_unit_price(form.amount_fen, form.quantity, usual))
     elif isinstance(form, RecordProxyPurchase):
         checks.append(check_amount(form.amount_fen, AmountKind.PROXY_PURCHASE))
         checks.append(check_amount(form.fee_fen, AmountKind.FEE))

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.ledger import EntryKind, ParcelView
 from bot.domain.text import N_
 from bot.i18n import Translator
-from bot.presenters.texts import BEIJING, local_time, zone_name
+from bot.presenters.texts import BEIJING, join_phrases, local_time, zone_name
 from bot.services.ledger import Parcels
 from bot.services.ledger.common import Left
 from bot.services.ledger.shelf import ShelfPage
@@ -89,11 +89,11 @@ def left_text(left: Left, t: Translator, zone: str) -> str:
         when=local_time(left.entry.occurred_at, zone),
         zone=zone_name(zone, t),
     )
-    if left.by:
-        text += " " + t("by {name}", name=left.by)
-    if left.entry.reason:
-        text += " " + t("(reason: {reason})", reason=left.entry.reason)
-    return text + t(".") + " " + t("Entry #{id}.", id=left.entry.id)
+    by = t("by {name}", name=left.by) if left.by else ""
+    reason = t("(reason: {reason})", reason=left.entry.reason) if left.entry.reason else ""
+    return join_phrases(
+        join_phrases(text, by, reason) + t("."), t("Entry #{id}.", id=left.entry.id)
+    )
 
 
 def none_waiting(found: Parcels, t: Translator) -> str:

@@ -39,9 +39,29 @@ def carrier_name(code: str, t: Translator) -> str:
     return carrier.name_zh if t.language == "zh" else carrier.name_en
 
 
+FULL_WIDTH_CLOSE = "，。：；！？、）》」』"
+FULL_WIDTH_OPEN = "（《「『"
+
+
+def join_phrases(*parts: str) -> str:
+    """Phrases joined by a space, as English wants, but none beside full-width
+    punctuation, as Chinese wants: `完成：已保存 2 条。发送 /month …`."""
+    text = ""
+    for part in filter(None, parts):
+        if text and text[-1] not in FULL_WIDTH_CLOSE and part[0] not in FULL_WIDTH_OPEN:
+            text += " "
+        text += part
+    return text
+
+
+def station_label(name: str, code: str, t: Translator) -> str:
+    """`桃园村服务站（A-S1）` on a Chinese screen, `Peach Village (A-S1)` on an English one."""
+    return f"{name}（{code}）" if t.language == "zh" else f"{name} ({code})"
+
+
 def station_card(card: StationCard, t: Translator) -> str:
     lines = [
-        f"{card.name} ({card.code})",
+        station_label(card.name, card.code, t),
         t(
             "Village: {village} · Township: {township} · County: {county}",
             village=card.village_name,
@@ -87,10 +107,13 @@ def entry_line(
     )
     from bot.domain.quantities import Quantity
 
-    parts = [
-        f"#{entry.id}",
-        entry.occurred_at.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M"),
-    ]
+    zone = ZoneInfo(timezone)
+    happened = entry.occurred_at.astimezone(zone)
+    parts = [f"#{entry.id}", happened.strftime("%m-%d %H:%M")]
+    logged = entry.recorded_at.astimezone(zone) if entry.recorded_at else None
+    if logged is not None and logged.date() != happened.date():
+        # Back-dated (售 … 昨天): the record keeps both days, and says so.
+        parts.append(t("(logged {when})", when=logged.strftime("%m-%d %H:%M")))
     if entry.is_reversal:
         parts.append(t("void of #{id}", id=entry.reverses_id))
     if entry.kind is EntryKind.SERVICE and entry.service_kind:
@@ -131,7 +154,7 @@ def entry_line(
         parts.append(t("(voided by #{id})", id=entry.reversed_by_id))
     if names and entry.recorded_by in names:
         parts.append("· " + t("by {name}", name=names[entry.recorded_by]))
-    return " ".join(parts)
+    return join_phrases(*parts)
 
 
 def _kg(grams: int) -> str:
@@ -146,7 +169,7 @@ def entry_saved(recorded, t: Translator) -> str:
 
     entry = recorded.entry
     head = t("Already recorded:") if recorded.replay else t("✅ Saved:")
-    text = f"{head} {entry_line(entry, t, recorded.timezone)}"
+    text = join_phrases(head, entry_line(entry, t, recorded.timezone))
     if entry.kind is EntryKind.PARCEL_IN and entry.pickup_code:
         text += "\n" + t("Pickup code {code} — write it on the parcel.", code=entry.pickup_code)
     return text

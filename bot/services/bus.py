@@ -20,12 +20,13 @@ from typing import Any
 
 from bot.domain import commands as c
 from bot.domain.ledger import EntryView
+from bot.domain.unit_prices import UsualPrice
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
-from bot.services.ledger import corrections, month, recording, shelf
+from bot.services.ledger import corrections, month, prices, recording, shelf
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.reminders import ReminderService
 from bot.services.scoring import ScoringService
@@ -61,6 +62,8 @@ USE_CASES: dict[type, UseCase] = {
     c.DecideRemoval: ladder.decide_removal,
     c.ReinstateStation: ladder.reinstate_station,
     c.OpenLockException: ladder.open_lock_exception,
+    # the counter: plausibility from history (issue 9)
+    c.UsualUnitPrice: prices.usual_unit_price,
 }
 
 
@@ -127,3 +130,6 @@ class LiveFormContext:
 
     def digest_phone(self, full_number: str) -> str:
         return self.services.env.digest_phone(full_number)
+
+    async def usual_price(self, product: str, unit: str) -> UsualPrice | None:
+        return await self.services.run(c.UsualUnitPrice(product, unit), self.actor)

@@ -65,7 +65,7 @@ def digest_params(county, period, run_no: int, verdicts: Sequence) -> dict[str, 
     judged = [v for v in verdicts if str(v.verdict) != "grace"]
     groups: dict[str, list[str]] = {step: [] for step in STEPS}
     for v in judged:
-        groups[str(v.ladder_step)].append(v.code)
+        groups[str(v.ladder_step)].append(f"{v.code} {v.name}")  # a name beside each code
     return {
         "county": county.name,
         "period": str(period),
@@ -84,7 +84,7 @@ def decide_actions(period, verdicts: Sequence) -> tuple[NoticeAction, ...]:
     ]
     return tuple(
         NoticeAction(
-            Text(N_("Decide: {code}"), {"code": v.code}),
+            Text(N_("Decide: {code}"), {"code": f"{v.code} {v.name}"}),
             Intent.DECIDE_REMOVAL,
             {"station_id": v.station_id, "period": str(period)},
         )

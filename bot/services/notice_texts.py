@@ -119,9 +119,9 @@ def verdict_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def _codes(codes: list[str], total: int, t: Translator) -> str:
-    shown = ", ".join(codes)
+    shown = t("; ").join(codes)  # "A-S1 桃园村服务站；A-S2 …": names may hold spaces
     if total > len(codes):
-        shown += " " + t("… and {n} more", n=total - len(codes))
+        shown += t("; ") + t("… and {n} more", n=total - len(codes))
     return shown
 
 
@@ -147,7 +147,8 @@ def digest_text(p: Mapping[str, Any], t: Translator) -> str:
         ("candidate", N_("Removal candidates")),
     ):
         if counts[step]:
-            lines.append(f"{t(label)}: {_codes(codes[step], counts[step], t)}")
+            shown = _codes(codes[step], counts[step], t)
+            lines.append(t("{label}: {value}", label=t(label), value=shown))
     if p["decisions"]:
         lines.append(t("Removal needs your decision: choose a station below."))
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
 from bot.domain.notices import Notice
 from bot.domain.roles import Role, Scope
+from bot.domain.unit_prices import PastSale
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,13 @@ class LedgerRepo(Protocol):
         self, county_id: int, name: str, created_by: int | None, now: datetime
     ) -> int: ...
     async def products(self, county_id: int) -> list[str]: ...
+
+    # the counter: plausibility from history (issue 9)
+    async def past_sales(
+        self, product_id: int, *, station_id: int | None = None, limit: int = 50
+    ) -> list[PastSale]:
+        """The product's last sales, newest first, leaving out voided ones; one station's,
+        or with no station the whole county's (a product belongs to one county)."""
 
 
 class OutboxRepo(Protocol):

@@ -26,8 +26,8 @@ INDENT = "   "
 
 HELP = """\
   在这里像在 Telegram 里一样和机器人聊天。 Chat with the bot here as you would in Telegram.
-  文字或 /命令         发给机器人                    text or /commands go to the bot
-  1、2、3 …            按下最近一条消息的按钮          press that button of the latest message
+  文字、数字或 /命令   发给机器人（1234 是文字）      text, numbers, /commands go to the bot
+  :1、:2、:3 …         按下最近一条消息的按钮 [:1]     press that button of the latest message
   :press 站点          按下带这些字的按钮              press the newest button whose label has it
   :as staff            切换为县商务局员工              switch to the county staff member
   :as keeper           切换为站长                      switch to the station keeper
@@ -35,7 +35,9 @@ HELP = """\
   :scan                扫描机器人最近发出的邀请码      "scan" the last invite QR code / link
   :help                显示本说明                      show this help
   :quit                退出（Ctrl-D 也可以）           quit (Ctrl-D works too)
-  试试 / try:  /menu → 1 · :as staff → /invite DEMO-S002 → :as new → :scan"""
+  按钮用冒号按，所以电话尾号、金额随时都能直接输入。 Buttons take a colon, so a phone
+  tail or an amount typed at any step is sent as text, never taken for a button.
+  试试 / try:  /menu → :1 · :as staff → /invite DEMO-S002 → :as new → :scan"""
 
 
 @dataclass
@@ -94,24 +96,31 @@ class Terminal:
             return True
         if line.startswith(":"):
             return await self.meta(line)
-        if line.isdigit():
-            message = self.latest_with_buttons()
-            if message is not None:
-                number = int(line)
-                if not 1 <= number <= len(message.buttons):
-                    self.say(f"{INDENT}(没有按钮 {number} · no button {number})")
-                    return True
-                await self.exchange(self.fake.press(self.me.user, message, number - 1))
-                return True
+        # Everything else is what the person typed, numbers included: a phone tail
+        # (`1234`) or an amount (`400`) at a step with buttons is an answer, not a press.
         await self.exchange(self.fake.send_text(self.me.user, line))
         return True
+
+    async def press_number(self, number: int) -> None:
+        message = self.latest_with_buttons()
+        if message is None:
+            self.say(f"{INDENT}(没有可按的按钮 · no buttons to press)")
+            return
+        if not 1 <= number <= len(message.buttons):
+            self.say(f"{INDENT}(没有按钮 :{number} · no button :{number})")
+            return
+        await self.exchange(self.fake.press(self.me.user, message, number - 1))
 
     async def meta(self, line: str) -> bool:
         command, _, rest = line[1:].partition(" ")
         command, rest = command.lower(), rest.strip().lower()
         if command in ("quit", "q", "exit"):
             return False
-        if command in ("help", "h", "?"):
+        if command.isdecimal():  # `:2` presses button 2 (`: 2` too)
+            await self.press_number(int(command))
+        elif not command and rest.isdecimal():
+            await self.press_number(int(rest))
+        elif command in ("help", "h", "?"):
             self.say(HELP)
         elif command == "as":
             self.switch(rest)
@@ -217,7 +226,7 @@ class Terminal:
 def render_buttons(message: SentMessage) -> str:
     rows: dict[int, list[str]] = {}
     for number, button in enumerate(message.buttons, start=1):
-        rows.setdefault(button.row, []).append(f"[{number}] {button.text}")
+        rows.setdefault(button.row, []).append(f"[:{number}] {button.text}")
     return "\n".join(INDENT + "  ".join(row) for row in rows.values())
 
 

@@ -20,7 +20,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.numbers import parse_whole_number
 from bot.domain.text import N_
 from bot.i18n import Translator
-from bot.presenters.texts import entry_line, zone_name
+from bot.presenters.texts import entry_line, station_label, zone_name
 from bot.services.authz import Action, Actor, can
 from bot.services.bus import Services
 from handlers.telegram.callbacks import CancelCb, VoidCb
@@ -62,7 +62,7 @@ async def recent(
     zone = entries.timezone
     head = t("Latest entries (newest first, {zone}):", zone=zone_name(zone, t))
     if code and entries.station:
-        head = f"{entries.station.name} ({entries.station.code}) · {head}"
+        head = f"{station_label(entries.station.name, entries.station.code, t)} · {head}"
     lines = [head]
     lines += [entry_line(e, t, zone, entries.names) for e in entries.entries]
     if can(actor, Action.RECORD_LEDGER):
@@ -86,7 +86,7 @@ async def history(
     entries = await services.run(EntryHistory(entry_id), actor)
     lines = [entry_line(e, t, entries.timezone, entries.names) for e in entries.entries]
     if entries.station and actor.scope.station_id is None:
-        lines.insert(0, f"{entries.station.name} ({entries.station.code})")
+        lines.insert(0, station_label(entries.station.name, entries.station.code, t))
     await message.answer("\n".join(lines))
 
 

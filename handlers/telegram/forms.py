@@ -22,14 +22,16 @@ from bot.domain.errors import InvalidInput
 from bot.domain.one_line import parse_line
 from bot.domain.text import N_, Text
 from bot.i18n import Translator
-from bot.presenters.texts import entry_saved
+from bot.presenters.texts import entry_saved, join_phrases
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
 from handlers.telegram.keys import press_key
 from handlers.telegram.oneline import handle_line
+from handlers.telegram.parcels import show_matches
 from handlers.telegram.routing import Routes
+from handlers.telegram.shelf import lookup_in_form, send_shelf
 from handlers.telegram.waybill import tracking_from_media
 
 router = Routes("forms")
@@ -173,8 +175,8 @@ async def done(message: Message, state: FSMContext, t: Translator) -> None:
     data = await state.get_data()
     saved = Session.from_dict(data["session"]).saved if data.get("session") else 0
     await state.clear()
-    head = t("Done: {n} saved.", n=saved) + " " if saved else t("Done.") + " "
-    await message.answer(head + t("Send /month to see the month, /menu for the menu."))
+    head = t("Done: {n} saved.", n=saved) if saved else t("Done.")
+    await message.answer(join_phrases(head, t("Send /month to see the month, /menu for the menu.")))
 
 
 @router.message(StateFilter(FormDialog.filling), flags=RECORD)
@@ -185,12 +187,24 @@ async def answer(
     session = Session.from_dict(data["session"])
     current = services.forms.spec(session).fields[session.step]
     text = message.text
-    if text is None and current.accepts_media and (message.photo or message.document):
+    media_ok = services.forms.accepts_media(session)  # its step, or correcting the number
+    if text is None and media_ok and (message.photo or message.document):
         text = await tracking_from_media(bot, message, t)
         if text is None:
             return
     if text is None:
         await message.answer(t("Please answer with text.") + "\n" + t(current.prompt))
+        return
+    lookup = lookup_in_form(text) if message.text else None
+    if lookup is not None:
+        # A villager asks what is waiting for them: answered, the form goes on.
+        if lookup == "shelf":
+            await send_shelf(bot, message.chat.id, 0, actor, t, services)
+        else:
+            await show_matches(bot, message.chat.id, lookup, actor, t, services)
+        ctx = services.form_context(actor, t.language)
+        again = await services.forms.question(session, ctx, prefix=[Text(FORM_GOES_ON)])
+        await show(bot, message.chat.id, state, again, t)
         return
     line = _one_line(text) if message.text else None
     if line is not None:

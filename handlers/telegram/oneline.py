@@ -20,7 +20,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.commands import FindParcels
+from bot.domain.commands import FindParcels, RecordSale, UsualUnitPrice
 from bot.domain.errors import InvalidInput
 from bot.domain.one_line import parse_line, unusual_amounts
 from bot.domain.text import N_
@@ -92,7 +92,10 @@ async def handle_line(
         await show_matches(bot, message.chat.id, form, actor, t, services)
         return
     key = message_key(message)
-    unusual = unusual_amounts(form)
+    usual = None
+    if isinstance(form, RecordSale):  # its price per unit against the product's history
+        usual = await services.run(UsualUnitPrice(form.product, form.quantity.unit), actor)
+    unusual = unusual_amounts(form, usual)
     if unusual and in_dialog:
         raise InvalidInput(IN_DIALOG_CONFIRM)
     if unusual:

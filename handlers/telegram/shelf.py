@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.commands import ShowShelf
+from bot.domain.errors import InvalidInput
 from bot.domain.shelf import parse_search
 from bot.i18n import Translator
 from bot.presenters.shelf import shelf_text
@@ -24,6 +25,23 @@ router = Routes("shelf")
 FLAGS = {"action": Action.RECORD_LEDGER}
 SHELF_WORDS = re.compile(r"\s*(待取|货架|shelf)\s*", re.IGNORECASE)
 SEARCH = re.compile(r"\s*(?:查询|查|找)\s*(.*)", re.DOTALL)
+# Inside a form the word must stand apart (`查 李四`, `查1234`): 查 is also a surname, and
+# 查良镛 typed as a recipient's name is a name.
+SEARCH_IN_FORM = re.compile(r"\s*(?:查询|查|找)(?:\s+(.+)|([0-9A-Za-z][0-9A-Za-z\- ]*))", re.DOTALL)
+
+
+def lookup_in_form(text: str):
+    """What a keeper in the middle of a form asks of the shelf: "shelf" for 待取, the
+    search of `查 李四`, or None (then the text answers the form's question)."""
+    if SHELF_WORDS.fullmatch(text):
+        return "shelf"
+    match = SEARCH_IN_FORM.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return parse_search(match.group(1) or match.group(2))
+    except InvalidInput:
+        return None
 
 
 def pager(page: int, pages: int, t: Translator):

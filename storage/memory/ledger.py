@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
+from bot.domain.unit_prices import PastSale
 from storage.memory.rows import Entry, Parcel, Product, build
 from storage.memory.state import IntegrityError, Transaction, utc
 
@@ -56,6 +57,7 @@ class MemoryLedgerRepo:
             reverses_id=row.reverses_id,
             reason=row.reason,
             reversed_by_id=reversal.id if reversal else None,
+            recorded_at=row.recorded_at,
         )
 
     def _entries(self, where) -> list[Entry]:
@@ -302,3 +304,21 @@ class MemoryLedgerRepo:
 
     async def products(self, county_id: int) -> list[str]:
         return [p.name for p in self.tx.rows("products") if p.county_id == county_id]
+
+    # --- the counter: plausibility from history (issue 9) -----------------------------
+
+    async def past_sales(
+        self, product_id: int, *, station_id: int | None = None, limit: int = 50
+    ) -> list[PastSale]:
+        reversed_ids = {e.reverses_id for e in self._entries(lambda e: e.reverses_id)}
+        found = self._entries(
+            lambda e: (
+                e.product_id == product_id
+                and e.kind == EntryKind.UPSTREAM_SALE.value
+                and e.reverses_id is None
+                and e.quantity_milli is not None
+                and e.id not in reversed_ids
+                and (station_id is None or e.station_id == station_id)
+            )
+        )
+        return [PastSale(e.amount_fen, e.quantity_milli, e.unit) for e in reversed(found)][:limit]

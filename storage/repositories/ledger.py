@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
+from bot.domain.unit_prices import PastSale
 from storage.repositories.base import Repo
 from storage.schema import (
     ledger_entries as le,
@@ -69,6 +70,7 @@ def _view(row) -> EntryView:
         reverses_id=data["reverses_id"],
         reason=data["reason"],
         reversed_by_id=data["reversed_by_id"],
+        recorded_at=data["recorded_at"],
     )
 
 
@@ -324,3 +326,26 @@ class SqlLedgerRepo(Repo):
             select(products.c.name).where(products.c.county_id == county_id).order_by(products.c.id)
         )
         return list((await self.conn.execute(query)).scalars())
+
+    # --- the counter: plausibility from history (issue 9) -----------------------------
+
+    async def past_sales(
+        self, product_id: int, *, station_id: int | None = None, limit: int = 50
+    ) -> list[PastSale]:
+        reversal = aliased(le, name="later_reversal")
+        query = (
+            select(le.c.amount_fen, le.c.quantity_milli, le.c.unit)
+            .where(
+                le.c.product_id == product_id,
+                le.c.kind == EntryKind.UPSTREAM_SALE.value,
+                le.c.reverses_id.is_(None),
+                le.c.quantity_milli.is_not(None),
+                ~select(reversal.c.id).where(reversal.c.reverses_id == le.c.id).exists(),
+            )
+            .order_by(le.c.id.desc())
+            .limit(limit)
+        )
+        if station_id is not None:
+            query = query.where(le.c.station_id == station_id)
+        rows = (await self.conn.execute(query)).all()
+        return [PastSale(amount, quantity, unit) for amount, quantity, unit in rows]

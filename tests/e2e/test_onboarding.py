@@ -228,11 +228,10 @@ async def test_get_updates_long_polls_and_confirms_by_offset(fake_api: FakeTeleg
 # --- demo mode -------------------------------------------------------------------------
 
 
-def test_demo_script_mode(tmp_path):
+def run_demo(tmp_path, lines: list[str]) -> str:
+    """`python -m bot demo --script` with `lines`; what the terminal printed."""
     script = tmp_path / "chat.txt"
-    # `1` presses whatever the keeper's menu shows first; `:press 🏠` finds "My station"
-    # wherever the menu puts it.
-    script.write_text("/menu\n1\n:press 🏠\n:as staff\n/stations\n:quit\n", encoding="utf-8")
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CUNZHAN_LOG_LEVEL": "WARNING"}
     env.pop("CUNZHAN_DATABASE_URL", None)
     result = subprocess.run(
@@ -252,16 +251,57 @@ def test_demo_script_mode(tmp_path):
         text=True,
         timeout=60,
     )
-    out = result.stdout
-    assert result.returncode == 0, result.stderr + out
+    assert result.returncode == 0, result.stderr + result.stdout
     assert "Traceback" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def test_demo_script_mode(tmp_path):
+    # `:1` presses whatever the keeper's menu shows first; `:press 🏠` finds "My station"
+    # wherever the menu puts it.
+    out = run_demo(tmp_path, ["/menu", ":1", ":press 🏠", ":as staff", "/stations", ":quit"])
     assert "[站长 keeper] > /menu" in out
-    menu, pressed_1 = out.split("[站长 keeper] > /menu", 1)[1].split("[站长 keeper] > 1", 1)
-    assert re.search(r"\[1\] \S.*\[2\] \S", menu) and "🏠" in menu  # numbered buttons
+    menu, pressed_1 = out.split("[站长 keeper] > /menu", 1)[1].split("[站长 keeper] > :1", 1)
+    assert re.search(r"\[:1\] \S.*\[:2\] \S", menu) and "🏠" in menu  # numbered buttons
     assert pressed_1.lstrip().startswith("🤖")  # button 1 was pressed and answered
     card = out.split("> :press 🏠", 1)[1]
-    assert f"({FIRST_STATION})" in card.split("[县商务局 staff]", 1)[0]  # the station card
+    assert f"（{FIRST_STATION}）" in card.split("[县商务局 staff]", 1)[0]  # the station card
     assert "[县商务局 staff] > /stations" in out
     after_stations = out.split("> /stations", 1)[1]
     assert "DEMO-S001" in after_stations and "DEMO-S008" in after_stations
     assert out.rstrip().endswith("bye")
+
+
+def test_demo_numbers_are_text_and_buttons_take_a_colon(tmp_path):
+    """A phone tail and an amount typed where the bot shows buttons reach the bot as text;
+    only `:N` presses a button."""
+    out = run_demo(
+        tmp_path,
+        [
+            ":help",
+            "/intake",
+            "SF1234567890123",
+            "张三",
+            "1234",  # the phone step shows a Cancel button: 1234 is still the tail
+            ":1",  # how the recipient was told: the first choice
+            "/done",
+            "/sale",
+            "脆李",
+            "20斤",
+            "400",  # the amount, not button 400
+            ":press 直播",
+            ":1",  # ✅ Save
+            ":9",
+            ":quit",
+        ],
+    )
+    help_text = out.split("> :help", 1)[1].split("> /intake", 1)[0]
+    assert ":1" in help_text and "1234 是文字" in help_text
+    tail = out.split("> 1234", 1)[1].split("> :1", 1)[0]
+    assert "没有按钮" not in tail and "通知" in tail  # answered: how was the recipient told?
+    assert "A-001" in out.split("> :1", 1)[1].split("> /done", 1)[0]
+    amount = out.split("> 400", 1)[1].split("> :press 直播", 1)[0]
+    assert "渠道" in amount and "[:1]" in amount  # the channel question, buttons [:1] …
+    saved = out.split("> :press 直播", 1)[1].split("> :9", 1)[0]
+    assert "400 元" in saved and "已保存" in saved
+    assert "没有按钮 :9" in out.split("> :9", 1)[1]

@@ -111,7 +111,7 @@ async def test_ladder_over_consecutive_months(uow_factory, clock, county):
     [station] = await table_rows(uow_factory, "stations", code="A-S3")
     assert station["status"] == "probation"
     digest = (await delivered(uow_factory, category="digest"))[-1][2]
-    assert "Removal candidates: A-S1, A-S2, A-S3" in digest
+    assert "Removal candidates: A-S1 桃园村服务站; A-S2 桃园二站; A-S3 李庄村服务站" in digest
 
 
 async def test_new_stations_have_grace(uow_factory, clock, county):

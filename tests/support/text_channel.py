@@ -131,6 +131,9 @@ async def keeper_day() -> list[tuple[str, str]]:
     chat.step = None  # leave the batch, as "done" would
     for line in ["sale", "脆李", "20斤", "400", "2", "1", "售 苹果 10斤 80", "本月"]:
         transcript.append((line, await chat.say(line)))
+    # A misread number corrected at the next question, without starting over.
+    for line in ["intake", "SF1111111111111", "SF2222222222222", "赵六", "1111", "1"]:
+        transcript.append((line, await chat.say(line)))
     return transcript
 
 

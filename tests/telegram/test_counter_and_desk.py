@@ -221,3 +221,40 @@ async def test_an_implausible_price_per_unit_asks_first(app, chat, people):
     channel = await chat.send(keeper, "30000")
     summary = await chat.press(keeper, channel, "其他")
     assert "每斤 3,000 元" in summary.text, summary.text
+
+
+async def test_a_price_far_from_the_stations_own_history_asks_naming_the_range(app, chat, people):
+    keeper = await people.register(171, Role.KEEPER, "A-S1")
+    neighbour = await people.register(172, Role.KEEPER, "A-S2")
+    # The neighbour's 脆李 sells at 4–6 yuan a jin: the county's history.
+    for line in [
+        "售 脆李 20斤 80",
+        "售 脆李 10斤 50",
+        "售 脆李 10斤 60",
+        "售 脆李 5斤 25",
+        "售 脆李 20斤 100",
+    ]:
+        assert "已保存" in (await chat.send(neighbour, line)).text
+    # 50 yuan a jin is under the fixed ceiling (200 a jin) and would pass without history,
+    # but it is far from the county's 4–6: asked, naming the range and where it comes from.
+    asked = await chat.send(keeper, "售 脆李 20斤 1000")
+    assert "每斤 50 元" in asked.text and "全县脆李" in asked.text, asked.text
+    assert "每斤 4–6 元" in asked.text and await count(app) == 5
+    await chat.press(keeper, asked, "取消")
+    # A price within reach of the usual is saved at once.
+    assert "已保存" in (await chat.send(keeper, "售 脆李 20斤 150")).text
+    # Once the station has its own five sales (7–8 yuan a jin), they are the measure.
+    for line in ["售 脆李 10斤 80", "售 脆李 10斤 70", "售 脆李 10斤 75", "售 脆李 10斤 80"]:
+        assert "已保存" in (await chat.send(keeper, line)).text
+    asked = await chat.send(keeper, "售 脆李 10斤 8")  # 8 for 80: 0.8 yuan a jin
+    assert "本站脆李" in asked.text and "每斤 7–8 元" in asked.text, asked.text
+    assert "最近 5 笔" in asked.text
+    # The step-by-step form asks the same, from the same history.
+    await chat.send(keeper, "/cancel")
+    await chat.send(keeper, "/sale")
+    await chat.send(keeper, "脆李")
+    await chat.send(keeper, "10斤")
+    channel = await chat.send(keeper, "800")
+    summary = await chat.press(keeper, channel, "其他")
+    assert "每斤 80 元" in summary.text and "本站脆李" in summary.text, summary.text
+    assert await count(app, "kind = 'upstream_sale'") == 10

@@ -44,7 +44,8 @@ async def outbox(app, where="1=1"):
 async def test_staff_decides_removal_from_the_digest(app, chat, people):
     keeper, staff = await setup_candidates(app, people, chat)
     digest = (await outbox(app, "category='digest'"))[-1]
-    assert digest.chat_id == "2" and "Removal candidates: A-S1, A-S2, A-S3" in digest.text
+    names = "A-S1 桃园村服务站; A-S2 桃园二站; A-S3 李庄村服务站"  # a name beside each code
+    assert digest.chat_id == "2" and f"Removal candidates: {names}" in digest.text
     a_s3 = app.net.station_a3
     assert f"dc:{a_s3}:2026-12" in digest.buttons
     card = await chat.feed(chat.callback_update(staff, f"dc:{a_s3}:2026-12"))

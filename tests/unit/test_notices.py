@@ -160,12 +160,12 @@ def test_a_text_channel_offers_actions_as_numbered_replies():
     rendered = render(digest.kind, digest.params, digest.actions, "en")
     text = as_text(rendered, Translator("en"))
     assert text.startswith(rendered.text)
-    assert text.endswith("Reply with a number:\n1. Decide: A-S1")
+    assert text.endswith("Reply with a number:\n1. Decide: A-S1 Station A-S1")  # name beside code
     assert chosen(rendered, " 1 ") == rendered.actions[0]
     assert chosen(rendered, "１") == rendered.actions[0]  # a full-width digit
     assert chosen(rendered, "2") is None and chosen(rendered, "yes") is None
     zh = as_text(render(digest.kind, digest.params, digest.actions, "zh"), Translator("zh"))
-    assert "1. 决定：A-S1" in zh
+    assert "1. 决定：A-S1 Station A-S1" in zh
 
 
 def test_only_the_dialog_notice_cannot_be_muted():

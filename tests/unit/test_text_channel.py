@@ -37,3 +37,8 @@ def test_a_keepers_day_over_a_text_only_channel():
     # The month counts both sales and both parcels.
     month = said["本月"]
     assert "上行：480 / 1,000 元" in month and "入库：2" in month and "还差" in month
+    # The number read is shown before the next question; sent again, it replaces it.
+    assert "识别为 顺丰速运 SF1111111111111，不对请重新发送单号" in said["SF1111111111111"]
+    assert "识别为 顺丰速运 SF2222222222222" in said["SF2222222222222"]
+    assert "收件人" in said["SF2222222222222"]
+    assert "A-003" in replies[-1] and "SF2222222222222" in replies[-1]

@@ -29,7 +29,7 @@ from bot.domain.ledger import EntryView
 from bot.domain.money import AmountKind, check_amount
 from bot.domain.quantities import Quantity, Unit
 from bot.domain.text import Text
-from bot.domain.unit_prices import check_unit_price
+from bot.domain.unit_prices import UsualPrice, check_unit_price
 
 Values = dict[str, Any]
 
@@ -42,6 +42,7 @@ class FormContext(Protocol):
     async def products(self) -> list[str]: ...
     async def tracked(self, tracking_no: str, direction: str) -> EntryView | None: ...
     def digest_phone(self, full_number: str) -> str: ...
+    async def usual_price(self, product: str, unit: str) -> UsualPrice | None: ...
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ class Field:
     choices: Callable[[FormContext, Values], Awaitable[list[Choice]]] | None = None
     skip: Callable[[Values], bool] = lambda values: False
     accepts_media: bool = False  # a photo or file may answer it (decoded by the channel)
+    # What the answer was read as ("识别为 顺丰速运 SF…"), shown with the next question so
+    # a misread (a photo decoded wrong, a carrier guessed wrong) is seen before going on.
+    read_as: Callable[[Values, FormContext], Text] | None = None
+    # While the next question is open, an answer this accepts corrects this field instead
+    # of answering that question: (text, context, values) -> values to merge, or None
+    # when the text is not a correction (then it answers the open question as usual).
+    correct: Callable[[str, FormContext, Values], Awaitable[Values | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class Session:
     nonce: str = field(default_factory=lambda: secrets.token_hex(6))
     confirming: bool = False
     saved: int = 0  # entries saved in this batch so far
+    correcting: int | None = None  # the earlier field the open question may correct
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -134,23 +143,63 @@ class FormEngine:
         return await self._ask(spec, session, ctx, [spec.title, *prefix])
 
     async def question(self, session: Session, ctx: FormContext, prefix=()) -> Question:
-        """Ask the session's current step again (after a restart, or an interruption)."""
-        return await self._ask(self.spec(session), session, ctx, list(prefix))
+        """Ask the session's current step again (after a restart, or an interruption),
+        with what the previous answer was read as while it may still be corrected."""
+        spec = self.spec(session)
+        lines = list(prefix)
+        if session.correcting is not None and not session.confirming:
+            read_as = spec.fields[session.correcting].read_as
+            if read_as is not None:
+                lines.append(read_as(session.values, ctx))
+        return await self._ask(spec, session, ctx, lines)
 
     async def answer(self, session: Session, text: str, ctx: FormContext) -> Step:
         """Take the answer to the current step. Raises InvalidInput (session unchanged)."""
         spec = self.spec(session)
-        current = spec.fields[session.step]
-        values = {**session.values, **await current.parse(text.strip(), ctx, session.values)}
-        step = self._next_step(spec, session.step, values)
+        text = text.strip()
+        answered = session.step
+        corrected = await self._correction(spec, session, text, ctx)
+        if corrected is not None:
+            # A misread fixed: the form goes on from the corrected field, as if it had
+            # been answered so the first time (the carrier question comes back or goes).
+            answered = session.correcting
+            values = {**session.values, **corrected}
+        else:
+            current = spec.fields[session.step]
+            values = {**session.values, **await current.parse(text, ctx, session.values)}
+        step = self._next_step(spec, answered, values)
+        read_as = spec.fields[answered].read_as
+        shown = [read_as(values, ctx)] if read_as is not None else []
+        correcting = answered if shown and spec.fields[answered].correct else None
         if step < len(spec.fields):
-            after = dataclasses.replace(session, step=step, values=values)
-            return await self._ask(spec, after, ctx, [])
-        done = dataclasses.replace(session, step=step, values=values)
+            after = dataclasses.replace(session, step=step, values=values, correcting=correcting)
+            return await self._ask(spec, after, ctx, shown)
+        done = dataclasses.replace(session, step=step, values=values, correcting=None)
         if spec.confirm:
             confirming = dataclasses.replace(done, confirming=True)
-            return Confirmation(confirming, spec.summary(values, ctx), self.warnings(spec, values))
+            warnings = await self.warnings(spec, values, ctx)
+            return Confirmation(confirming, spec.summary(values, ctx), warnings)
         return self.finish(done)
+
+    def accepts_media(self, session: Session) -> bool:
+        """Whether a photo may answer now: at its own step, or to correct the step before."""
+        fields = self.spec(session).fields
+        if session.confirming or session.step >= len(fields):
+            return False
+        if fields[session.step].accepts_media:
+            return True
+        return session.correcting is not None and fields[session.correcting].accepts_media
+
+    @staticmethod
+    async def _correction(
+        spec: FormSpec, session: Session, text: str, ctx: FormContext
+    ) -> Values | None:
+        if session.correcting is None or session.confirming:
+            return None
+        earlier = spec.fields[session.correcting]
+        if earlier.correct is None:
+            return None
+        return await earlier.correct(text, ctx, session.values)
 
     def finish(self, session: Session) -> Finished:
         """The command of a complete session (after its confirmation, if it has one)."""
@@ -161,12 +210,16 @@ class FormEngine:
         return Finished(session, spec.build(session.values), following)
 
     @staticmethod
-    def warnings(spec: FormSpec, values: Values) -> list[Text]:
+    async def warnings(spec: FormSpec, values: Values, ctx: FormContext) -> list[Text]:
         checks: list = [check_amount(values.get(key, 0), kind) for key, kind in spec.amounts]
         if values.get("quantity") and values.get("unit") and values.get("amount_fen"):
-            # A sale's price per unit (售 脆李 20斤 40000 is 2,000 yuan a jin).
+            # A sale's price per unit against the product's own history (售 脆李 20斤
+            # 40000 is 2,000 yuan a jin where it sells for 3–6), the fixed lines without.
             quantity = Quantity(Decimal(values["quantity"]), Unit(values["unit"]))
-            checks.append(check_unit_price(values["amount_fen"], quantity))
+            usual = None
+            if values.get("product"):
+                usual = await ctx.usual_price(values["product"], values["unit"])
+            checks.append(check_unit_price(values["amount_fen"], quantity, usual))
         return [check.confirmation() for check in checks if check.needs_confirmation]
 
     async def _ask(
@@ -179,7 +232,7 @@ class FormEngine:
             current.name,
             [*lines, current.prompt],
             choices,
-            current.accepts_media,
+            self.accepts_media(session),
             spec.batch,
         )
 

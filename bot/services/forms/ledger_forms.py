@@ -79,13 +79,60 @@ def _tracking(kind: EntryKind):
     return parse
 
 
+def carrier_named(text: str) -> Carrier | None:
+    """The carrier a keeper names: its code (SF), its full name (顺丰速运, SF Express) or
+    the short Chinese name everyone says (顺丰, 中通, 邮政)."""
+    text = " ".join(text.split())
+    for carrier in Carrier:
+        names = (carrier.name_zh, carrier.name_en.upper(), carrier.name_zh.removeprefix("中国"))
+        if text.upper() == carrier.value or text.upper() in names:
+            return carrier
+        if len(text) == 2 and carrier.name_zh.removeprefix("中国").startswith(text):
+            return carrier
+    return None
+
+
 async def _carrier(text: str, ctx: FormContext, values: Values) -> Values:
     if text == "-":
         return {"carrier": None, "carrier_asked": True}
-    for carrier in Carrier:
-        if text.upper() == carrier.value or text in (carrier.name_zh, carrier.name_en):
-            return {"carrier": carrier.value, "carrier_asked": True}
+    carrier = carrier_named(text)
+    if carrier is not None:
+        return {"carrier": carrier.value, "carrier_asked": True}
     raise InvalidInput(N_("Pick the carrier from the list, or send - if you don't know."))
+
+
+READ_AS = N_(
+    "Read as {carrier} {tracking}. If that is wrong, send the number again "
+    "(or the carrier's name, e.g. 中通)."
+)
+READ_AS_NO_CARRIER = N_("Read as {tracking}. If that is wrong, send the number again.")
+
+
+def _read_as(values: Values, ctx: FormContext) -> Text:
+    number = values["tracking_no"]
+    if values.get("carrier"):
+        carrier = carrier_name(values["carrier"], ctx.language)
+        return Text(READ_AS, {"carrier": carrier, "tracking": number})
+    return Text(READ_AS_NO_CARRIER, {"tracking": number})
+
+
+def _tracking_correction(kind: EntryKind):
+    parse = _tracking(kind)
+
+    async def correct(text: str, ctx: FormContext, values: Values) -> Values | None:
+        """The number sent again (typed, or decoded from another photo) or the carrier
+        named, at the step after the number: a correction, not an answer to that step.
+        A recipient's name or a carrier picked from the list is neither."""
+        carrier = carrier_named(text)
+        if carrier is not None:
+            return {"carrier": carrier.value, "carrier_asked": True}
+        try:
+            parse_tracking_no(text)
+        except InvalidInput:
+            return None
+        return {"candidates": [], **await parse(text, ctx, values)}
+
+    return correct
 
 
 def _words(key: str, limit: int, example: str):
@@ -248,6 +295,8 @@ def _tracking_field(kind: EntryKind) -> Field:
         Text(N_("Send the tracking number, or a photo of the waybill barcode.")),
         _tracking(kind),
         accepts_media=True,
+        read_as=_read_as,
+        correct=_tracking_correction(kind),
     )
 
 
