@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot.domain.zones import ZONE_WORDS, zone_words
 from bot.i18n import LOCALES_DIR, Translator
-from bot.presenters.texts import join_phrases, station_label
+from bot.presenters.texts import join_phrases, place_label, station_label
 
 # Words a Chinese screen may show: names, and values the user types or a file must contain.
 ALLOWED_WORDS = {
@@ -119,6 +119,8 @@ def test_phrases_join_without_a_space_beside_full_width_punctuation():
     assert join_phrases("Done: 2 saved.", "Send /month") == "Done: 2 saved. Send /month"
     assert station_label("桃园村服务站", "A-S1", t) == "桃园村服务站（A-S1）"
     assert station_label("Peach", "A-S1", Translator("en")) == "Peach (A-S1)"
+    assert place_label("桃园村服务站 (A-S1)", t) == "桃园村服务站（A-S1）"  # an invite's place
+    assert place_label("桃园村服务站 (A-S1)", Translator("en")) == "桃园村服务站 (A-S1)"
 
 
 def test_the_county_digest_names_each_station_beside_its_code():
