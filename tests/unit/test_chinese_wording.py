@@ -97,6 +97,9 @@ def test_buttons_keep_their_symbol_and_take_no_full_stop():
         assert text.startswith(msgid[0]), (msgid, text)
         if not msgid.rstrip().endswith((".", ":")):
             assert not text.endswith(("。", "：", ".")), (msgid, text)
+    # A button that acts says what it does, not what has been done.
+    actions = [text for msgid, text in labels if msgid.startswith("✅")]
+    assert all("已" not in text for text in actions if not text.endswith("已保存")), actions
 
 
 def test_every_zone_is_named_in_words_not_by_its_id():
