@@ -4,9 +4,9 @@
 sales of it, else the county's (`LedgerRepo.past_sales`). `ix_ledger_product_station`
 (product_id, station_id, id) reads one station's newest sales of a product directly,
 `ix_ledger_product_recent` (product_id, id) the county's (a product belongs to one county),
-so the check reads 50 index entries, not the product's whole history (measured on SQLite
-with 600,000 entries: 0.04 ms each instead of 36 ms and 147 ms). Both are partial (rows with
-a product only): parcels, most of the ledger, are not indexed.
+so the check reads 50 index entries, not the product's whole history
+(`python -m benchmarks.usual_prices` prints both with and without them). Both are partial
+(rows with a product only): parcels, most of the ledger, are not indexed.
 
 Revision ID: 0009
 Revises: 0007
