@@ -271,8 +271,23 @@ ledger_entries = Table(
     ).ddl_if(dialect="postgresql"),
     # An entry is reversed at most once.
     Index("uq_ledger_reverses", "reverses_id", unique=True),
-    # the counter: a product's last sales, a station's or the county's (issue 9, 0009)
-    Index("ix_ledger_product_station", "product_id", "station_id", "id"),
+    # the counter: a product's last sales, a station's or the county's (issue 9, 0009);
+    # partial, so the parcels (no product) cost nothing.
+    Index(
+        "ix_ledger_product_station",
+        "product_id",
+        "station_id",
+        "id",
+        sqlite_where=text("product_id IS NOT NULL"),
+        postgresql_where=text("product_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_ledger_product_recent",
+        "product_id",
+        "id",
+        sqlite_where=text("product_id IS NOT NULL"),
+        postgresql_where=text("product_id IS NOT NULL"),
+    ),
 )
 
 # A projection of parcel_in entries for fast pickup look-ups; mutable by design (it is an

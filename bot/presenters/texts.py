@@ -4,6 +4,7 @@ a message. Channel-specific wording (command names, buttons) stays in the front 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,15 @@ def join_phrases(*parts: str) -> str:
 def station_label(name: str, code: str, t: Translator) -> str:
     """`桃园村服务站（A-S1）` on a Chinese screen, `Peach Village (A-S1)` on an English one."""
     return f"{name}（{code}）" if t.language == "zh" else f"{name} ({code})"
+
+
+_TRAILING_CODE = re.compile(r" \(([^()]+)\)$")
+
+
+def place_label(label: str, t: Translator) -> str:
+    """A place as the core labels it (`桃园村服务站 (A-S1)`, an invite's scope) with the
+    reader's parentheses: full-width beside a Chinese name on a Chinese screen."""
+    return _TRAILING_CODE.sub(r"（\1）", label) if t.language == "zh" else label
 
 
 def station_card(card: StationCard, t: Translator) -> str:

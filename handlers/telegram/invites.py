@@ -44,7 +44,7 @@ async def send_invite(
             t(
                 "Invite for {role}: {place}",
                 role=ROLE_LABELS[invite.role],
-                place=invite.scope_label,
+                place=render.place_label(invite.scope_label, t),
             ),
             t("Scan this QR code with the phone camera or Telegram, or open the link:"),
             link,

@@ -11,6 +11,7 @@ from bot.domain.commands import RedeemInvite
 from bot.domain.invites import looks_like_invite
 from bot.domain.roles import ROLE_LABELS
 from bot.i18n import Translator
+from bot.presenters.texts import place_label
 from bot.services.authz import Actor
 from bot.services.bus import Services
 from handlers.telegram.basics import menu_text
@@ -54,7 +55,9 @@ async def start_with_payload(
     role = t(ROLE_LABELS[redeemed.role])
     if redeemed.already:
         text = t(
-            "You are already registered as {role}: {place}.", role=role, place=redeemed.scope_label
+            "You are already registered as {role}: {place}.",
+            role=role,
+            place=place_label(redeemed.scope_label, t),
         )
     else:
         await register_chat_commands(bot, message.chat.id, new_actor, t)
@@ -62,7 +65,7 @@ async def start_with_payload(
             "Welcome, {name}! You are now registered as {role}: {place}.",
             name=user.full_name,
             role=role,
-            place=redeemed.scope_label,
+            place=place_label(redeemed.scope_label, t),
         )
     await message.answer(
         text + "\n\n" + menu_text(new_actor, t), reply_markup=main_menu(new_actor, t)

@@ -338,7 +338,10 @@ class SqlLedgerRepo(Repo):
             .where(
                 le.c.product_id == product_id,
                 le.c.kind == EntryKind.UPSTREAM_SALE.value,
-                le.c.reverses_id.is_(None),
+                # A reversal row carries the negated amount: this leaves it out. (Written
+                # as `reverses_id IS NULL`, SQLite walks the unique index on reverses_id,
+                # every row of the ledger, instead of the product's index.)
+                le.c.amount_fen > 0,
                 le.c.quantity_milli.is_not(None),
                 ~select(reversal.c.id).where(reversal.c.reverses_id == le.c.id).exists(),
             )

@@ -31,11 +31,11 @@ async def test_a_batch_intake_interrupted_by_two_pickups(app, chat, keeper):
     # A villager walks in: the pickup is answered at once …
     sent = await chat.send(keeper, "取 A-001")
     assert "A-001" in sent.texts[0] and "表单继续" in sent.text and "收件人" in sent.text
-    sent = await chat.press(keeper, Sent(sent.calls[:1]), "已取")
+    sent = await chat.press(keeper, Sent(sent.calls[:1]), "确认取件")
     assert "已保存" in sent.text
     # … and another, by phone tail.
     sent = await chat.send(keeper, "取 5678")
-    sent = await chat.press(keeper, Sent(sent.calls[:1]), "已取")
+    sent = await chat.press(keeper, Sent(sent.calls[:1]), "确认取件")
     assert "已保存" in sent.text
     # The intake goes on at the recipient's name.
     await chat.send(keeper, "王五")

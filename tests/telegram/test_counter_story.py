@@ -44,7 +44,7 @@ async def test_a_busy_counter_then_a_clerks_morning(app, chat, people, clock):
     # 李四 asks by name; hers is found and handed over.
     found = await chat.send(keeper, "查 李四")
     assert "SF1000000000002" in found.texts[0] and "表单继续" in found.text
-    picked = await chat.press(keeper, Sent(found.calls[:1]), "已取")
+    picked = await chat.press(keeper, Sent(found.calls[:1]), "确认取件")
     assert "已保存" in picked.text and "李四 *1234" in picked.text
     # The intake goes on where it was: the number was misread; sent again, it is fixed.
     sent = await chat.send(keeper, "SF2000000000009")

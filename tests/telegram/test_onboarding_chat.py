@@ -90,3 +90,13 @@ async def test_help_lists_commands_by_role(chat, people):
     staff_help = (await chat.send(staff, "/help")).text
     assert "/station" in keeper_help and "/invite" not in keeper_help
     assert "/invite " in staff_help and "/invite_staff" not in staff_help
+
+
+async def test_a_chinese_invite_and_welcome_put_the_code_in_full_width_parentheses(chat, people):
+    staff = await people.register(11, Role.COUNTY_STAFF, "A")
+    sent = await chat.send(staff, "/invite A-S1")
+    photo = next(c for c in sent.calls if isinstance(c, SendPhoto))
+    assert "站长邀请码：桃园村服务站（A-S1）" in photo.caption and "北京时间" in photo.caption
+    link = TOKEN_IN_LINK.search(photo.caption)
+    sent = await chat.send(chat.user(21, "zh", name="李站长"), f"/start {link.group(1)}")
+    assert "您已登记为站长：桃园村服务站（A-S1）。" in sent.text, sent.text

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot.domain.zones import ZONE_WORDS, zone_words
 from bot.i18n import LOCALES_DIR, Translator
-from bot.presenters.texts import join_phrases, station_label
+from bot.presenters.texts import join_phrases, place_label, station_label
 
 # Words a Chinese screen may show: names, and values the user types or a file must contain.
 ALLOWED_WORDS = {
@@ -97,6 +97,9 @@ def test_buttons_keep_their_symbol_and_take_no_full_stop():
         assert text.startswith(msgid[0]), (msgid, text)
         if not msgid.rstrip().endswith((".", ":")):
             assert not text.endswith(("。", "：", ".")), (msgid, text)
+    # A button that acts says what it does, not what has been done.
+    actions = [text for msgid, text in labels if msgid.startswith("✅")]
+    assert all("已" not in text for text in actions if not text.endswith("已保存")), actions
 
 
 def test_every_zone_is_named_in_words_not_by_its_id():
@@ -119,6 +122,8 @@ def test_phrases_join_without_a_space_beside_full_width_punctuation():
     assert join_phrases("Done: 2 saved.", "Send /month") == "Done: 2 saved. Send /month"
     assert station_label("桃园村服务站", "A-S1", t) == "桃园村服务站（A-S1）"
     assert station_label("Peach", "A-S1", Translator("en")) == "Peach (A-S1)"
+    assert place_label("桃园村服务站 (A-S1)", t) == "桃园村服务站（A-S1）"  # an invite's place
+    assert place_label("桃园村服务站 (A-S1)", Translator("en")) == "桃园村服务站 (A-S1)"
 
 
 def test_the_county_digest_names_each_station_beside_its_code():

@@ -1,7 +1,7 @@
 """What a product usually sells for (the plausibility check of a sale's price per unit).
 
 The station's own last sales of the product first; when it has sold it too seldom, the
-county's; when the county has too, None, and the fixed ceilings of
+county's; when the county has too little as well, None, and the fixed ceilings of
 `bot.domain.unit_prices` decide. Asked before a sale is confirmed, by the one-line form
 and the step-by-step one alike.
 """
