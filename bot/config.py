@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         "random key is created once in ./data/phone_hash.key",
     )
     log_level: str = "INFO"
+    # office IM (#12): where the group robots' webhook APIs are (a local double in tests)
+    wecom_api_base: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom group robots' API base URL"
+    )
+    dingtalk_api_base: str = Field(
+        default="https://oapi.dingtalk.com", description="DingTalk custom robots' API base URL"
+    )
 
     @field_validator(
         "bot_token",

@@ -401,6 +401,29 @@ class ActivityRepo(Protocol):
         """{station: parcels waiting since before `before`, oldest first}."""
 
 
+# --- office IM (#12): a county's group robots, as the core sees them (no secrets) --------
+
+
+@dataclass(frozen=True)
+class RobotRoute:
+    """A group robot that receives a county's staff notices, on outbox channel `channel`
+    (`wecom`, `dingtalk`) at chat `robot:<id>`, in `language`."""
+
+    id: int
+    channel: str
+    language: str
+    replaces_staff_chats: bool = False  # True: staff members' chats no longer get them
+
+    @property
+    def chat_id(self) -> str:
+        return f"robot:{self.id}"
+
+
+class RobotRepo(Protocol):
+    async def routes(self, county_id: int) -> list[RobotRoute]:
+        """The county's robots that are not removed."""
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
@@ -415,6 +438,8 @@ class UnitOfWork(Protocol):
     decisions: DecisionRepo
     recipients: RecipientRepo
     activity: ActivityRepo
+    # office IM (#12)
+    robots: RobotRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -1,0 +1,63 @@
+"""The robot workers of one bot process: one `FoldingOutboxWorker` per robot kind, with
+one aiohttp session between them. Started by `python -m bot run` beside the Telegram bot
+(or whatever front end runs); they idle (a claim every 2 s) when no robot is configured,
+so a robot added with `python -m bot channels add` is served without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bot.bootstrap import App
+from handlers.office_im.clients import DingTalkClient, WeComClient
+from handlers.office_im.sender import RobotDirectory, RobotSender
+from jobs.robot_worker import FoldingOutboxWorker
+
+
+@dataclass
+class RobotWorkers:
+    session: aiohttp.ClientSession
+    workers: dict[str, FoldingOutboxWorker] = field(default_factory=dict)
+
+    async def stop(self) -> None:
+        """Finish the messages in flight, commit their marks, release the rest."""
+        await asyncio.gather(*(w.stop() for w in self.workers.values()))
+        await self.session.close()
+
+
+def robot_workers(
+    app: App, session: aiohttp.ClientSession, *, wecom_api: str, dingtalk_api: str, **kwargs
+) -> RobotWorkers:
+    directory = RobotDirectory(app.engine)
+    clients = {
+        "wecom": WeComClient(session, wecom_api),
+        "dingtalk": DingTalkClient(session, dingtalk_api),
+    }
+    return RobotWorkers(
+        session,
+        {
+            kind: FoldingOutboxWorker(
+                app.engine,
+                RobotSender(kind, directory, client),
+                channel=kind,
+                clock=app.clock,
+                **kwargs,
+            )
+            for kind, client in clients.items()
+        },
+    )
+
+
+def start_robot_workers(app: App) -> RobotWorkers:
+    settings = app.settings
+    running = robot_workers(
+        app,
+        aiohttp.ClientSession(),
+        wecom_api=settings.wecom_api_base,
+        dingtalk_api=settings.dingtalk_api_base,
+    )
+    for worker in running.workers.values():
+        worker.start()
+    return running
