@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from bot.services.ports import RobotRoute
@@ -20,20 +21,31 @@ class MemoryRobotRepo:
             if r.county_id == county_id and r.removed_at is None
         ]
 
-    async def add(self, county_id: int, kind: str, now: datetime, **values) -> int:
-        """For tests: a robot as `storage.repositories.robots.SqlRobotRepo.add` makes one."""
+    async def add(
+        self,
+        county_id: int,
+        kind: str,
+        name: str,
+        secret: str,
+        sign_secret: str | None,
+        language: str,
+        replaces_staff_chats: bool,
+        now: datetime,
+    ) -> int:
+        """As `storage.repositories.robots.SqlRobotRepo.add`, without its re-adding rules."""
+        self.tx.references("counties", county_id, "office_robots")
         robot_id = self.tx.next_id("office_robots")
         row = {
             "id": robot_id,
             "county_id": county_id,
             "kind": kind,
-            "name": values.pop("name", kind),
-            "secret": values.pop("secret", "k"),
-            "sign_secret": values.pop("sign_secret", None),
-            "fingerprint": values.pop("fingerprint", str(robot_id)),
-            "language": values.pop("language", "zh"),
+            "name": name[:100],
+            "secret": secret,
+            "sign_secret": sign_secret,
+            "fingerprint": hashlib.sha256(secret.encode()).hexdigest(),
+            "language": language,
+            "replaces_staff_chats": replaces_staff_chats,
             "created_at": now,
-            **values,
         }
         self.tx.insert("office_robots", robot_id, build(OfficeRobot, row))
         return robot_id
