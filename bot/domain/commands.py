@@ -275,7 +275,19 @@ class FindTracked(Query):
     direction: str  # ledger.TRACKED values: "down" | "up"
 
 
+# --- office IM (#12): where a person's notices go ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ChooseNoticeChannel(Command):
+    """Notices to this person go to `channel` (they must have a chat there); None: to the
+    channel they wrote on last, the default."""
+
+    channel: str | None = None
+
+
 __all__ = [
+    "ChooseNoticeChannel",
     "CloseParcel",
     "Command",
     "CreateInvite",

@@ -61,6 +61,8 @@ USE_CASES: dict[type, UseCase] = {
     c.DecideRemoval: ladder.decide_removal,
     c.ReinstateStation: ladder.reinstate_station,
     c.OpenLockException: ladder.open_lock_exception,
+    # office IM (#12)
+    c.ChooseNoticeChannel: identity.choose_notice_channel,
 }
 
 
@@ -101,8 +103,8 @@ class Services:
 
     async def who(self, channel: str, external_id: str, uow: UnitOfWork | None = None) -> Actor:
         """Who is talking: resolved on every update, so a new grant counts at once."""
-        if uow is not None:
-            return await identity.resolve_actor(uow, channel, external_id)
+        if uow is not None:  # the front end's write transaction: note the channel used
+            return await identity.resolve_actor(uow, channel, external_id, self.clock.now())
         async with self.uow() as own:
             return await identity.resolve_actor(own, channel, external_id)
 

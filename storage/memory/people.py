@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.roles import Role, Scope
 from bot.services.ports import Grant, PersonRow
 from storage.memory.rows import Identity, Person, RoleGrant, build
-from storage.memory.state import IntegrityError, Transaction
+from storage.memory.state import IntegrityError, Transaction, utc_now
 
 
 class MemoryPeopleRepo:
@@ -125,3 +125,22 @@ class MemoryPeopleRepo:
         if person is None:  # the foreign key
             raise IntegrityError(f"people: no person {person_id}")
         return person
+
+    # --- office IM (#12) ------------------------------------------------------------------
+
+    async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        identity = self.tx.first(
+            "identities", lambda i: (i.channel, i.external_id) == (channel, external_id)
+        )
+        if identity is None:
+            return
+        seen = identity.last_seen_at
+        if seen is None or seen < now - SEEN_STEP:
+            self.tx.write("identities")[identity.id] = replace(identity, last_seen_at=utc_now(now))
+
+    async def set_notice_channel(self, person_id: int, channel: str | None) -> None:
+        person = self._person(person_id)
+        self.tx.write("people")[person_id] = replace(person, notice_channel=channel)
+
+
+SEEN_STEP = timedelta(minutes=10)  # as storage.repositories.people

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -109,3 +109,27 @@ class SqlPeopleRepo(Repo):
             identities.c.chat_id.is_not(None),
         )
         return list((await self.conn.execute(query)).scalars())
+
+    # --- office IM (#12): the channel last used -----------------------------------------
+
+    async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        """When the person last wrote on this channel, to SEEN_STEP: at most one write per
+        identity every ten minutes, however busy the chat."""
+        await self.conn.execute(
+            update(identities)
+            .where(
+                identities.c.channel == channel,
+                identities.c.external_id == external_id,
+                (identities.c.last_seen_at.is_(None))
+                | (identities.c.last_seen_at < now - SEEN_STEP),
+            )
+            .values(last_seen_at=now)
+        )
+
+    async def set_notice_channel(self, person_id: int, channel: str | None) -> None:
+        await self.conn.execute(
+            update(people).where(people.c.id == person_id).values(notice_channel=channel)
+        )
+
+
+SEEN_STEP = timedelta(minutes=10)
