@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ class World:
     session: aiohttp.ClientSession
     robots: dict[str, int]  # robot name → id
 
-    def worker(self, kind: str, **kwargs) -> FoldingOutboxWorker:
+    def worker(self, kind: str, limits: Limits = SCALED, **kwargs) -> FoldingOutboxWorker:
         client = (
             WeComClient(self.session, self.double.base_url)
             if kind == "wecom"
@@ -68,7 +69,7 @@ class World:
         )
         sender = RobotSender(kind, RobotDirectory(self.engine, ttl=0.5), client)
         return FoldingOutboxWorker(
-            self.engine, sender, channel=kind, limits=SCALED, tuning=FAST, **kwargs
+            self.engine, sender, channel=kind, limits=limits, tuning=FAST, **kwargs
         )
 
 
@@ -292,3 +293,26 @@ async def test_a_removed_or_unknown_robot_blocks_its_notices_and_transient_error
     assert await statuses(world.engine) == {"sent": 6, "blocked": 4}
     assert sum(w.stats.retried for w in workers) >= 3
     assert max(marks(world.double).values()) == 1
+
+
+async def test_the_spacing_holds_across_a_restart(world: World):
+    """A new worker does not know when the last one sent: it waits one interval first, so
+    a robot never gets two messages closer than its pace (20 per window, 5 % headroom)."""
+    window = 20.0  # one message every 1.05 s: a restart takes far less
+    limits = Limits(per_second=100, per_chat_per_second=20 / window, per_group_per_minute=20)
+    interval = 1 / (20 / window * 0.95)
+    notices = [alert(n, "wecom", world.robots["wecom0"]) for n in range(5)]
+    await enqueue(world.engine, notices)
+    first = world.worker("wecom", limits=limits, max_fold=1)  # one notice per message
+    first.start()
+    await wait_for(lambda: len(world.double.received) >= 2, timeout=10)
+    await first.stop()
+    second = world.worker("wecom", limits=limits, max_fold=1)
+    second.start()
+    try:
+        await wait_for(lambda: len(world.double.received) >= 4, timeout=10)
+    finally:
+        await second.stop()
+    times = [a.at for a in world.double.received]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= interval - 0.02, gaps
