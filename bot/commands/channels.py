@@ -1,4 +1,4 @@
-"""`python -m bot channels add|list|remove`: a county's office-IM group robots (#12).
+"""`python -m bot channels add|list|test|remove`: a county's office-IM group robots (#12).
 
 A county's staff notices (the monthly digest with its removal candidates, idle stations,
 stranded parcels) go to each of its robots, in the robot's language, as well as to the
@@ -65,6 +65,10 @@ def add_channels_parser(sub) -> None:
     listing.add_argument("--removed", action="store_true", help="include removed robots")
     remove = actions.add_parser("remove", help="stop sending to a robot (by its #id)")
     remove.add_argument("id", type=int)
+    test = actions.add_parser(
+        "test", help="send a robot a test message now, to check its address and secret"
+    )
+    test.add_argument("id", type=int)
 
 
 def _ask(env: str, prompt: str) -> str:
@@ -95,6 +99,8 @@ async def channels(settings: Settings, args: argparse.Namespace) -> int:
             return await _add(engine, args)
         if args.channels_command == "list":
             return await _list(engine, args)
+        if args.channels_command == "test":
+            return await _test(engine, settings, args)
         return await _remove(engine, args)
     finally:
         await engine.dispose()
@@ -191,3 +197,37 @@ async def _remove(engine, args: argparse.Namespace) -> int:
         )
     print(f"removed {robot.kind} robot #{robot.id} “{robot.name}”; its waiting notices are dropped")
     return 0
+
+
+async def _test(engine, settings: Settings, args: argparse.Namespace) -> int:
+    """One message through the same client the worker uses; its answer, in words."""
+    import aiohttp
+
+    from bot.i18n import Translator
+    from handlers.office_im.clients import DingTalkClient, WeComClient
+    from jobs.outbox_worker import DeliveryError
+
+    async with engine.connect() as conn:
+        robot = await SqlRobotRepo(conn).robot(args.id)
+    if robot is None or robot.removed_at is not None:
+        print(f"error: no robot #{args.id} in use", file=sys.stderr)
+        return 1
+    t = Translator(robot.language)
+    text = t(
+        "Cunzhan test message: this group will receive the staff notices of {county}.",
+        county=robot.county_code,
+    )
+    payload = {"msgtype": "text", "text": {"content": text}}
+    async with aiohttp.ClientSession() as session:
+        try:
+            if robot.kind == "wecom":
+                await WeComClient(session, settings.wecom_api_base).send(robot.secret, payload)
+            else:
+                client = DingTalkClient(session, settings.dingtalk_api_base)
+                await client.send(robot.secret, robot.sign_secret, payload)
+        except DeliveryError as error:  # its text never holds the secret
+            print(f"error: robot #{robot.id} refused the test message: {error}", file=sys.stderr)
+            return 1
+    print(f"ok: robot #{robot.id} “{robot.name}” accepted a test message")
+    return 0
+

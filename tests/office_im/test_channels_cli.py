@@ -80,3 +80,50 @@ def test_the_same_robot_twice_and_bad_input_are_refused_with_a_reason(db):
     )  # fmt: skip
     assert nowhere.returncode == 1 and "no county" in nowhere.stderr
     assert cli("channels", "list", db=db).stdout.count("#") == 1
+
+
+async def acli(*args: str, db: Path, **env: str) -> tuple[int, str, str]:
+    """The CLI as its own process while this test's event loop serves the robot double."""
+    import asyncio
+    import os
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args,
+        cwd=SAMPLE.parents[2],
+        env={**os.environ, "CUNZHAN_DATABASE_URL": f"sqlite+aiosqlite:///{db}", **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_channels_test_sends_one_signed_message_or_says_why_not(db):
+    from devtools.office_im_double import RobotDouble
+
+    double = RobotDouble()
+    await double.start()
+    double.dingtalk(TOKEN, SECRET)
+    api = {"CUNZHAN_DINGTALK_API_BASE": double.base_url, "CUNZHAN_WECOM_API_BASE": double.base_url}
+    try:
+        add = ("channels", "add", "--county", "DEMO", "dingtalk", "--name", "钉钉群")
+        assert (
+            cli(*add, db=db, CUNZHAN_ROBOT_WEBHOOK=TOKEN, CUNZHAN_ROBOT_SECRET=SECRET).returncode
+            == 0
+        )
+        code, out, _ = await acli("channels", "test", "1", db=db, **api)
+        assert code == 0 and "accepted a test message" in out
+        [message] = double.received
+        assert message.text == "村站测试消息：本群将接收DEMO的工作人员通知。"
+        assert double.bad_signatures == 0
+
+        # A robot whose key was reset in WeCom: the operator reads why, not the key.
+        assert (
+            cli(*add[:4], "wecom", "--name", "旧群", db=db, CUNZHAN_ROBOT_WEBHOOK=KEY).returncode
+            == 0
+        )
+        code, _, err = await acli("channels", "test", "2", db=db, **api)
+        assert code == 1 and "93000" in err and KEY not in err
+    finally:
+        await double.close()
