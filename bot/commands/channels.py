@@ -230,4 +230,3 @@ async def _test(engine, settings: Settings, args: argparse.Namespace) -> int:
             return 1
     print(f"ok: robot #{robot.id} “{robot.name}” accepted a test message")
     return 0
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.commands import ChooseNoticeChannel, SetLanguage
 from bot.domain.errors import InvalidInput, NotAllowed
@@ -13,6 +13,7 @@ from bot.services.mutes import NOT_REGISTERED
 from bot.services.ports import UnitOfWork
 
 LANGUAGES = ("zh", "en")
+SEEN_STEP = timedelta(minutes=10)  # how finely "the channel used last" is kept
 
 
 async def resolve_actor(
@@ -26,7 +27,9 @@ async def resolve_actor(
     person = await uow.people.by_identity(channel, external_id)
     if person is None:
         return Actor(channel=channel, external_id=external_id)
-    if seen_at is not None:
+    if seen_at is not None and (
+        person.last_seen_at is None or person.last_seen_at <= seen_at - SEEN_STEP
+    ):  # at most one write every SEEN_STEP, however busy the chat
         await uow.people.touch_identity(channel, external_id, seen_at)
     grant = person.grant
     return Actor(

@@ -47,6 +47,7 @@ class PersonRow:
     display_name: str
     language: str | None
     grant: Grant | None
+    last_seen_at: datetime | None = None  # on the identity looked up (office IM, #12)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class PeopleRepo(Protocol):
     async def chat_ids(self, person_id: int, channel: str) -> list[str]: ...
     # office IM (#12): the channel a person last wrote on is where their notices go
     async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
-        """Note that the person wrote on this channel now (kept to SEEN_STEP)."""
+        """Note that the person wrote on this channel now."""
 
     async def set_notice_channel(self, person_id: int, channel: str | None) -> None: ...
 

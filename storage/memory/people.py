@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain.roles import Role, Scope
 from bot.services.ports import Grant, PersonRow
@@ -33,7 +33,9 @@ class MemoryPeopleRepo:
             grant = Grant(
                 row.id, Role(row.role), Scope(row.county_id, row.township_id, row.station_id)
             )
-        return PersonRow(person.id, person.display_name, person.language, grant)
+        return PersonRow(
+            person.id, person.display_name, person.language, grant, identity.last_seen_at
+        )
 
     async def add_person(self, display_name: str, language: str | None, now: datetime) -> int:
         person_id = self.tx.next_id("people")
@@ -132,15 +134,9 @@ class MemoryPeopleRepo:
         identity = self.tx.first(
             "identities", lambda i: (i.channel, i.external_id) == (channel, external_id)
         )
-        if identity is None:
-            return
-        seen = identity.last_seen_at
-        if seen is None or seen < now - SEEN_STEP:
+        if identity is not None:
             self.tx.write("identities")[identity.id] = replace(identity, last_seen_at=utc_now(now))
 
     async def set_notice_channel(self, person_id: int, channel: str | None) -> None:
         person = self._person(person_id)
         self.tx.write("people")[person_id] = replace(person, notice_channel=channel)
-
-
-SEEN_STEP = timedelta(minutes=10)  # as storage.repositories.people

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -17,6 +17,7 @@ class SqlPeopleRepo(Repo):
                 people.c.id,
                 people.c.display_name,
                 people.c.language,
+                identities.c.last_seen_at,
                 role_grants.c.id.label("grant_id"),
                 role_grants.c.role,
                 role_grants.c.county_id,
@@ -41,7 +42,7 @@ class SqlPeopleRepo(Repo):
                 Role(row.role),
                 Scope(row.county_id, row.township_id, row.station_id),
             )
-        return PersonRow(row.id, row.display_name, row.language, grant)
+        return PersonRow(row.id, row.display_name, row.language, grant, row.last_seen_at)
 
     async def add_person(self, display_name: str, language: str | None, now: datetime) -> int:
         result = await self.conn.execute(
@@ -113,16 +114,9 @@ class SqlPeopleRepo(Repo):
     # --- office IM (#12): the channel last used -----------------------------------------
 
     async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
-        """When the person last wrote on this channel, to SEEN_STEP: at most one write per
-        identity every ten minutes, however busy the chat."""
         await self.conn.execute(
             update(identities)
-            .where(
-                identities.c.channel == channel,
-                identities.c.external_id == external_id,
-                (identities.c.last_seen_at.is_(None))
-                | (identities.c.last_seen_at < now - SEEN_STEP),
-            )
+            .where(identities.c.channel == channel, identities.c.external_id == external_id)
             .values(last_seen_at=now)
         )
 
@@ -130,6 +124,3 @@ class SqlPeopleRepo(Repo):
         await self.conn.execute(
             update(people).where(people.c.id == person_id).values(notice_channel=channel)
         )
-
-
-SEEN_STEP = timedelta(minutes=10)

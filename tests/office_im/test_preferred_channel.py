@@ -22,6 +22,7 @@ from storage.repositories.outbox import SqlOutboxRepo
 from storage.schema import identities, outbox, people
 from storage.uow import SqlUnitOfWorkFactory
 from tests.storage.test_outbox import add_person
+from tests.support.backends import table_rows
 
 FAST = Tuning(
     batch_size=7, poll_interval=0.05, lease=timedelta(seconds=30), lease_margin=5, send_timeout=5
@@ -116,26 +117,30 @@ async def test_each_notice_once_on_the_preferred_channel_with_two_workers(engine
     assert statuses == {"sent": len(batch)}
 
 
-@pytest.mark.sql
-async def test_the_channel_last_used_is_noted_at_most_every_ten_minutes(engine, clock):
-    now = clock.now()
-    services = Services(SqlUnitOfWorkFactory(engine), Env(clock, b"k"))
-    await add_person(engine, 1, now, telegram="t1")
+async def test_the_channel_last_used_is_noted_at_most_every_ten_minutes(uow_factory, clock, county):
+    """On SQLite, PostgreSQL and memory: the keeper of A-S1 is Telegram user "1"."""
+    services = county[3]
+
+    async def write_on_telegram():
+        async with uow_factory(write=True) as uow:
+            await services.who("telegram", "1", uow)
+            await uow.commit()
 
     async def last_seen():
-        async with engine.connect() as conn:
-            return (await conn.execute(select(identities.c.last_seen_at))).scalar_one()
+        [row] = await table_rows(uow_factory, "identities", external_id="1")
+        return row["last_seen_at"]
 
-    await seen(services, engine, "telegram", "telegram-1-t1")
+    assert await last_seen() is None
+    await write_on_telegram()
     first = await last_seen()
-    assert first == now
+    assert first == clock.now()
     clock._now += timedelta(minutes=5)
-    await seen(services, engine, "telegram", "telegram-1-t1")
+    await write_on_telegram()
     assert await last_seen() == first  # within the step: no write
     clock._now += timedelta(minutes=6)
-    await seen(services, engine, "telegram", "telegram-1-t1")
+    await write_on_telegram()
     assert await last_seen() == clock.now()
     # Resolving outside a front end's transaction (a query) writes nothing.
     clock._now += timedelta(minutes=30)
-    await services.who("telegram", "telegram-1-t1")
+    await services.who("telegram", "1")
     assert await last_seen() != clock.now()
