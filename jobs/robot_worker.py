@@ -10,10 +10,12 @@ minutes). This is `OutboxWorker` (jobs/outbox_worker.py) with three differences:
   outage, many counties sharing one robot) arrives within a few messages instead of
   queueing for an hour at 20 a minute. If a robot refuses a folded message as such
   (`Rejected`), its notices are tried again one by one.
-* **The robot's limit, also across a restart.** Each robot is a chat paced at 20 a minute
-  (`ROBOT_LIMITS`, 5 % headroom: one message every 3.16 s, so no 60-second window sees
-  more than 20). A new worker does not know when its predecessor last sent, so it waits
-  one such interval before its first message: the spacing holds across a restart.
+* **The robot's limit, also across a restart and across processes.** Each robot is a
+  chat paced at 20 a minute (`ROBOT_LIMITS`, 5 % headroom: one message every 3.16 s, so
+  no 60-second window sees more than 20). A new worker waits one such interval before its
+  first message, so the spacing holds across a restart; and with a `gate` (the robot's
+  send slot in the database, taken by compare-and-set before every message) several bot
+  processes sending to one robot keep that pace together.
 * **A rate-limit answer pauses that robot only** (`RetryAfter`): one muted robot does not
   hold up the others.
 
@@ -41,7 +43,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -60,6 +62,10 @@ ROBOT_TUNING = Tuning(horizon=math.inf, poll_interval=2.0)
 MAX_FOLD = 50  # rows offered to one message (the sender keeps what fits)
 
 
+# Before a message to a robot: the seconds to wait for its shared send slot (0.0: taken).
+Gate = Callable[[str, float], Awaitable[float]]
+
+
 class FoldingSender(Sender, Protocol):
     async def send_many(self, chat_id: str, notices: Sequence[RenderedNotice]) -> int:
         """Send the first of `notices` that fit one message (at least one); how many."""
@@ -75,11 +81,13 @@ class FoldingOutboxWorker(OutboxWorker):
         limits: Limits = ROBOT_LIMITS,
         tuning: Tuning = ROBOT_TUNING,
         max_fold: int = MAX_FOLD,
+        gate: Gate | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(engine, sender, channel=channel, limits=limits, tuning=tuning, **kwargs)
         self.sender: FoldingSender = sender
         self.max_fold = max_fold
+        self.gate = gate
         self.messages = 0  # messages accepted by the robots
         self._solo: set[int] = set()  # rows whose folded message was refused
         # The predecessor may have sent a moment ago: keep the spacing across a restart.
@@ -109,6 +117,8 @@ class FoldingOutboxWorker(OutboxWorker):
                 except Rejected as error:
                     await self._refused(row, error)
             if not ready:
+                return
+            if self.gate is not None and await self._gated(chat, ready):
                 return
             try:
                 async with asyncio.timeout(self.tuning.send_timeout):
@@ -146,6 +156,20 @@ class FoldingOutboxWorker(OutboxWorker):
             self._busy.discard(chat)
             self._schedule(chat)
             self._changed.set()
+
+    async def _gated(self, chat: str, rows: list[ClaimedNotice]) -> bool:
+        """True if the robot's shared slot is not free yet: the rows wait for it."""
+        assert self.gate is not None
+        try:
+            wait = await self.gate(chat, 1 / self.limiter.chat_rate)
+        except Exception:  # the database is busy or gone: try again shortly
+            log.exception("robot %s: taking a send slot failed", chat)
+            wait = 1.0
+        if wait <= 0:
+            return False
+        self.limiter.pause(wait, chat)
+        self._requeue(rows)
+        return True
 
     async def _refused(self, row: ClaimedNotice, error: Exception) -> None:
         self.stats.failed += 1

@@ -490,5 +490,7 @@ office_robots = Table(
     Column("replaces_staff_chats", Boolean, nullable=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
     Column("removed_at", UTCDateTime, nullable=True),
+    # The robot's next free send slot, shared by every bot process (its pace is 20/min).
+    Column("next_send_at", UTCDateTime, nullable=True),
     UniqueConstraint("kind", "fingerprint", name="uq_office_robots_kind_fingerprint"),
 )

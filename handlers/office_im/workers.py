@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aiohttp
 
 from bot.bootstrap import App
 from handlers.office_im.clients import DingTalkClient, WeComClient
-from handlers.office_im.sender import RobotDirectory, RobotSender
-from jobs.robot_worker import FoldingOutboxWorker
+from handlers.office_im.sender import RobotDirectory, RobotSender, robot_id
+from jobs.robot_worker import FoldingOutboxWorker, Gate
+from storage.engine import write_transaction
+from storage.repositories.robots import SqlRobotRepo
 
 
 @dataclass
@@ -25,6 +28,19 @@ class RobotWorkers:
         """Finish the messages in flight, commit their marks, release the rest."""
         await asyncio.gather(*(w.stop() for w in self.workers.values()))
         await self.session.close()
+
+
+def send_slots(engine) -> Gate:
+    """Each robot's pace shared by every process through `office_robots.next_send_at`
+    (on the wall clock: it is the robots' clock that counts, not the app's)."""
+
+    async def take(chat_id: str, interval: float) -> float:
+        async with write_transaction(engine) as conn:
+            return await SqlRobotRepo(conn).take_slot(
+                robot_id(chat_id), datetime.now(UTC), interval
+            )
+
+    return take
 
 
 def robot_workers(
@@ -43,6 +59,7 @@ def robot_workers(
                 RobotSender(kind, directory, client),
                 channel=kind,
                 clock=app.clock,
+                gate=send_slots(app.engine),
                 **kwargs,
             )
             for kind, client in clients.items()

@@ -199,6 +199,7 @@ class OfficeRobot:
     created_at: datetime
     replaces_staff_chats: bool = False
     removed_at: datetime | None = None
+    next_send_at: datetime | None = None
 
 
 def build(row_type: type, values: dict[str, Any]) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -174,3 +174,24 @@ class SqlRobotRepo(Repo):
             )
         ).all()
         return [RobotRoute(r.id, r.kind, r.language, bool(r.replaces_staff_chats)) for r in rows]
+
+    async def take_slot(self, robot_id: int, now: datetime, interval: float) -> float:
+        """Claim the robot's next send slot for a message now: 0.0 if taken (the next one
+        is `interval` seconds later), else the seconds until it is free. A compare-and-set,
+        so several bot processes sending to one robot keep its pace together."""
+        taken = await self.conn.execute(
+            update(office_robots)
+            .where(
+                office_robots.c.id == robot_id,
+                office_robots.c.next_send_at.is_(None) | (office_robots.c.next_send_at <= now),
+            )
+            .values(next_send_at=now + timedelta(seconds=interval))
+        )
+        if taken.rowcount == 1:
+            return 0.0
+        free = (
+            await self.conn.execute(
+                select(office_robots.c.next_send_at).where(office_robots.c.id == robot_id)
+            )
+        ).scalar_one_or_none()
+        return max((free - now).total_seconds(), 0.01) if free is not None else 0.0

@@ -36,6 +36,7 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("removed_at", UTCDateTime(), nullable=True),
+        sa.Column("next_send_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["county_id"], ["counties.id"], name=op.f("fk_office_robots_county_id_counties")
         ),
