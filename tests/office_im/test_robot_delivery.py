@@ -348,3 +348,35 @@ async def test_two_bot_processes_keep_one_robots_pace_together(world: World):
     # slots, the two workers together send at twice the pace and are refused).
     within_limits(world.double)
     assert max(marks(world.double).values()) == 1
+
+
+async def test_a_refused_folded_message_is_sent_one_by_one(world: World):
+    """A robot that refuses a message as folded (`Rejected`) gets its notices singly; a
+    notice refused alone is `failed`, the others still go."""
+    from jobs.outbox_worker import Rejected
+
+    sent: list[list[str]] = []
+
+    class Picky:
+        async def send(self, chat_id, notice):
+            await self.send_many(chat_id, [notice])
+
+        async def send_many(self, chat_id, notices):
+            if len(notices) > 1:
+                raise Rejected("content exceed max length")
+            [mark] = MARK.findall(notices[0].text)[:1]
+            if mark == "N00002":
+                raise Rejected("refused for good")
+            sent.append([mark])
+            return 1
+
+    await enqueue(world.engine, [alert(n, "wecom", world.robots["wecom0"]) for n in range(5)])
+    worker = FoldingOutboxWorker(world.engine, Picky(), channel="wecom", limits=SCALED, tuning=FAST)
+    worker.start()
+    try:
+        await wait_for(lambda: len(sent) == 4, timeout=20)
+        await asyncio.sleep(0.3)
+    finally:
+        await worker.stop()
+    assert sorted(m for [m] in sent) == ["N00000", "N00001", "N00003", "N00004"]
+    assert await statuses(world.engine) == {"sent": 4, "failed": 1}
