@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_parser(sub)
     add_updates_parser(sub)
     add_job_parsers(sub)
+    # office IM (#12)
+    from bot.commands.channels import add_channels_parser
+
+    add_channels_parser(sub)
     return parser
 
 
@@ -87,4 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.jobs import policy
 
         return asyncio.run(policy(settings, args))
+    # office IM (#12)
+    if args.command == "channels":
+        from bot.commands.channels import channels
+
+        return asyncio.run(channels(settings, args))
     raise AssertionError(args.command)

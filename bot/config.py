@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         description="A scheduled job's claim (scoring) not finished after this long is taken "
         "over by the next run: its process died",
     )
+    # office IM (#12): where the group robots' webhook APIs are (a local double in tests)
+    wecom_api_base: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom group robots' API base URL"
+    )
+    dingtalk_api_base: str = Field(
+        default="https://oapi.dingtalk.com", description="DingTalk custom robots' API base URL"
+    )
 
     @field_validator(
         "bot_token",

@@ -363,11 +363,16 @@ class OutboxWorker:
                 return wait
             heapq.heappop(self._heap)
             self._in_heap.discard(chat)
-            row = queue.popleft()
-            self._queued -= 1
             self._busy.add(chat)
-            self._spawn(self._deliver(row))
+            self._start(chat, queue)
         return math.inf
+
+    def _start(self, chat: str, queue: deque[ClaimedNotice]) -> None:
+        """Start the chat's next send (the chat is marked busy; its tokens are taken).
+        A worker that folds several notices into one message overrides this."""
+        row = queue.popleft()
+        self._queued -= 1
+        self._spawn(self._deliver(row))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

@@ -96,6 +96,8 @@ people = Table(
     Column("display_name", String(200), nullable=False),
     Column("language", String(8), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Preferred channel (#12, office IM): notices go there; NULL: the channel last used.
+    Column("notice_channel", String(20), nullable=True),
 )
 
 # One person, many front ends: a Telegram account today, a WeChat OpenID later.
@@ -108,6 +110,8 @@ identities = Table(
     Column("external_id", String(100), nullable=False),
     Column("chat_id", String(100), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Preferred channel (#12): when the person last wrote on this channel (10-min steps).
+    Column("last_seen_at", UTCDateTime, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_identities_channel_external"),
 )
 
@@ -478,4 +482,32 @@ chat_states = Table(
     Column("blocked_at", UTCDateTime, nullable=True),
     Column("migrated_to", String(100), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+# --- office IM (#12): county group robots for staff alerts ------------------------------
+
+# A WeCom group robot (its webhook key) or a DingTalk custom robot (its access token and
+# signing secret) that receives a county's staff notices. The secrets are stored here
+# because operators add robots at run time (`python -m bot channels add`); they are never
+# printed or logged in full. `fingerprint` (a SHA-256 of the key or token) keeps one robot
+# from being added twice, which would double its messages and its rate.
+office_robots = Table(
+    "office_robots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("county_id", Integer, ForeignKey("counties.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # wecom | dingtalk (the outbox channel)
+    Column("name", String(100), nullable=False),
+    Column("secret", String(200), nullable=False),  # WeCom key / DingTalk access token
+    Column("sign_secret", String(200), nullable=True),  # DingTalk "SEC…" signing secret
+    Column("fingerprint", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    # True: the county's staff notices go to its robots *instead of* staff members' chats.
+    Column("replaces_staff_chats", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+    # The robot's next free send slot, shared by every bot process (its pace is 20/min).
+    Column("next_send_at", UTCDateTime, nullable=True),
+    UniqueConstraint("kind", "fingerprint", name="uq_office_robots_kind_fingerprint"),
 )

@@ -19,6 +19,9 @@ from storage.repositories.outbox import SqlOutboxRepo
 from storage.repositories.people import SqlPeopleRepo
 from storage.repositories.policies import SqlPolicyRepo
 from storage.repositories.recipients import SqlRecipientRepo
+
+# office IM (#12)
+from storage.repositories.robots import SqlRobotRepo
 from storage.repositories.scores import SqlScoreRepo
 
 
@@ -58,6 +61,8 @@ class SqlUnitOfWork:
         self.decisions = SqlDecisionRepo(conn)
         self.recipients = SqlRecipientRepo(conn)
         self.activity = SqlActivityRepo(conn)
+        # office IM (#12)
+        self.robots = SqlRobotRepo(conn)
         return self
 
     async def commit(self) -> None:

@@ -37,11 +37,16 @@ async def run(settings: Settings) -> int:
         return 0
     log.info("database %s", safe_url(settings.database_url))
     bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    # office IM (#12): staff notices to the counties' WeCom / DingTalk group robots
+    from handlers.office_im.workers import start_robot_workers
+
+    robots = start_robot_workers(app)
     try:
         if settings.webhook_url:
             await serve_webhook(app, bot, stop=stop)
         else:
             await serve_polling(app, bot, handle_signals=False, stop=stop)
     finally:
+        await robots.stop()
         await app.close()
     return 0

@@ -287,7 +287,19 @@ class UsualUnitPrice(Query):
     unit: str  # quantities.Unit value
 
 
+# --- office IM (#12): where a person's notices go ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ChooseNoticeChannel(Command):
+    """Notices to this person go to `channel` (they must have a chat there); None: to the
+    channel they wrote on last, the default."""
+
+    channel: str | None = None
+
+
 __all__ = [
+    "ChooseNoticeChannel",
     "CloseParcel",
     "Command",
     "CreateInvite",

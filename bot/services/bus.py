@@ -64,6 +64,8 @@ USE_CASES: dict[type, UseCase] = {
     c.OpenLockException: ladder.open_lock_exception,
     # the counter: plausibility from history (issue 9)
     c.UsualUnitPrice: prices.usual_unit_price,
+    # office IM (#12)
+    c.ChooseNoticeChannel: identity.choose_notice_channel,
 }
 
 
@@ -104,8 +106,8 @@ class Services:
 
     async def who(self, channel: str, external_id: str, uow: UnitOfWork | None = None) -> Actor:
         """Who is talking: resolved on every update, so a new grant counts at once."""
-        if uow is not None:
-            return await identity.resolve_actor(uow, channel, external_id)
+        if uow is not None:  # the front end's write transaction: note the channel used
+            return await identity.resolve_actor(uow, channel, external_id, self.clock.now())
         async with self.uow() as own:
             return await identity.resolve_actor(own, channel, external_id)
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.notices import Intent, Notice, NoticeAction, NoticeKind
+from bot.domain.notices import Address, Intent, Notice, NoticeAction, NoticeKind
 from bot.domain.text import N_, Text
 from bot.services.notice_fanout import Reader, fan_out
 from bot.services.notice_texts import MAX_LISTED, STEPS
+from bot.services.ports import RobotRoute
 
 MAX_ACTIONS = 20  # decide-buttons in one digest
 MAX_LINES = 50  # stations listed in a staff reminder
@@ -92,21 +93,14 @@ def decide_actions(period, verdicts: Sequence) -> tuple[NoticeAction, ...]:
     )
 
 
-def digest_notices(county, period, run_no: int, verdicts, staff: Iterable[Reader]) -> list[Notice]:
+def digest_notices(
+    county, period, run_no: int, verdicts, staff: Iterable[Reader], robots: Sequence = ()
+) -> list[Notice]:
     verdicts = list(verdicts)
     params = digest_params(county, period, run_no, verdicts)  # once, shared by every reader
     actions = decide_actions(period, verdicts)
-
-    def notice(_, person: int) -> Notice:
-        return Notice(
-            dedup_key=f"digest:{county.id}:{period}:{run_no}:{person}",
-            kind=NoticeKind.DIGEST,
-            params=params,
-            person_id=person,
-            actions=actions,
-        )
-
-    return fan_out([None], staff, notice)
+    key = f"digest:{county.id}:{period}:{run_no}"
+    return to_staff(key, NoticeKind.DIGEST, params, staff, robots, actions)
 
 
 # --- reminders between reviews --------------------------------------------------------
@@ -156,7 +150,12 @@ def idle_notices(idle: Iterable, keepers: Iterable[Reader]) -> list[Notice]:
 
 
 def idle_digest_notices(
-    county, day: str, min_days: int, long_idle: Sequence, staff: Iterable[Reader]
+    county,
+    day: str,
+    min_days: int,
+    long_idle: Sequence,
+    staff: Iterable[Reader],
+    robots: Sequence = (),
 ) -> list[Notice]:
     """`long_idle`: (station, days) per station idle at least `min_days`."""
     if not long_idle:
@@ -165,16 +164,8 @@ def idle_digest_notices(
         "min_days": min_days,
         "stations": [[s.code, s.name, d] for s, d in long_idle[:MAX_LINES]],
     }
-    return fan_out(
-        [None],
-        staff,
-        lambda _, person: Notice(
-            dedup_key=f"idle-staff:{county.id}:{day}:{person}",
-            kind=NoticeKind.IDLE_DIGEST,
-            params=params,
-            person_id=person,
-        ),
-    )
+    key = f"idle-staff:{county.id}:{day}"
+    return to_staff(key, NoticeKind.IDLE_DIGEST, params, staff, robots)
 
 
 def stranded_params(found: list[dict], return_before: datetime, timezone: str) -> dict:
@@ -214,23 +205,15 @@ def stranded_notices(
 
 
 def stranded_digest_notices(
-    county, day: str, hours: int, many: Sequence, staff: Iterable[Reader]
+    county, day: str, hours: int, many: Sequence, staff: Iterable[Reader], robots: Sequence = ()
 ) -> list[Notice]:
     """`many`: (station, parcels waiting) per station over the staff threshold."""
     if not many:
         return []
     ranked = sorted(many, key=lambda x: -x[1])[:MAX_LINES]
     params = {"hours": hours, "stations": [[s.code, s.name, n] for s, n in ranked]}
-    return fan_out(
-        [None],
-        staff,
-        lambda _, person: Notice(
-            dedup_key=f"stranded-staff:{county.id}:{day}:{person}",
-            kind=NoticeKind.STRANDED_DIGEST,
-            params=params,
-            person_id=person,
-        ),
-    )
+    key = f"stranded-staff:{county.id}:{day}"
+    return to_staff(key, NoticeKind.STRANDED_DIGEST, params, staff, robots)
 
 
 # --- ladder decisions ----------------------------------------------------------------
@@ -249,3 +232,45 @@ def decision_notices(card, decision: str, reason: str, key: str, keepers) -> lis
         ),
         station=lambda card: card.id,
     )
+
+
+# --- office IM (#12): a county's staff notices, to its staff and its group robots ---------
+
+
+def to_staff(
+    key: str,
+    kind: NoticeKind,
+    params: dict[str, Any],
+    staff: Iterable[Reader],
+    robots: Sequence[RobotRoute] = (),
+    actions: tuple[NoticeAction, ...] = (),
+) -> list[Notice]:
+    """One staff notice of a county: to each staff member (`{key}:{person}`) and to each of
+    the county's group robots (`{key}:robot:{id}`, in the robot's language).
+
+    A robot added with `--instead` (`replaces_staff_chats`) takes the staff members' place:
+    while the county has one, their own chats no longer get these notices (they read the
+    group). Staff with no robot configured get them as before."""
+    notices = [
+        Notice(
+            dedup_key=f"{key}:robot:{r.id}",
+            kind=kind,
+            params=params,
+            address=Address(r.channel, r.chat_id, r.language),
+            actions=actions,
+        )
+        for r in robots
+    ]
+    if not any(r.replaces_staff_chats for r in robots):
+        notices += fan_out(
+            [None],
+            staff,
+            lambda _, person: Notice(
+                dedup_key=f"{key}:{person}",
+                kind=kind,
+                params=params,
+                person_id=person,
+                actions=actions,
+            ),
+        )
+    return notices

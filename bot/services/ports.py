@@ -48,6 +48,7 @@ class PersonRow:
     display_name: str
     language: str | None
     grant: Grant | None
+    last_seen_at: datetime | None = None  # on the identity looked up (office IM, #12)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,12 @@ class PeopleRepo(Protocol):
     ) -> int: ...
     async def set_language(self, person_id: int, language: str) -> None: ...
     async def chat_ids(self, person_id: int, channel: str) -> list[str]: ...
+    # office IM (#12): the channel a person last wrote on is where their notices go
+    async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        """Note that the person wrote on this channel now."""
+
+    async def set_notice_channel(self, person_id: int, channel: str | None) -> None: ...
+
     async def names(self, person_ids: Iterable[int]) -> dict[int, str]:
         """{person: display name} for those that exist."""
 
@@ -415,6 +422,29 @@ class ActivityRepo(Protocol):
         """{station: parcels waiting since before `before`, oldest first}."""
 
 
+# --- office IM (#12): a county's group robots, as the core sees them (no secrets) --------
+
+
+@dataclass(frozen=True)
+class RobotRoute:
+    """A group robot that receives a county's staff notices, on outbox channel `channel`
+    (`wecom`, `dingtalk`) at chat `robot:<id>`, in `language`."""
+
+    id: int
+    channel: str
+    language: str
+    replaces_staff_chats: bool = False  # True: staff members' chats no longer get them
+
+    @property
+    def chat_id(self) -> str:
+        return f"robot:{self.id}"
+
+
+class RobotRepo(Protocol):
+    async def routes(self, county_id: int) -> list[RobotRoute]:
+        """The county's robots that are not removed."""
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
@@ -429,6 +459,8 @@ class UnitOfWork(Protocol):
     decisions: DecisionRepo
     recipients: RecipientRepo
     activity: ActivityRepo
+    # office IM (#12)
+    robots: RobotRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

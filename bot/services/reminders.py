@@ -147,6 +147,7 @@ class ReminderService:
             stations = await uow.scores.stations(county.id)
             keepers = await uow.recipients.keepers(county.id)
             staff = await uow.recipients.staff(county.id)
+            robots = await uow.robots.routes(county.id)  # office IM (#12)
         r = policy.reminders
         idle, long_idle = [], []
         for station in stations:
@@ -160,7 +161,7 @@ class ReminderService:
                 long_idle.append((station, idle_days))
         alerts = [
             *idle_notices(idle, keepers),
-            *idle_digest_notices(county, day, r.idle_alert_days, long_idle, staff),
+            *idle_digest_notices(county, day, r.idle_alert_days, long_idle, staff, robots),
         ]
         sent = await self._finish(run_id, alerts, {"idle": len(long_idle)})
         return ReminderReport("idle", county, day, True, sent, len(long_idle), dry_run=dry_run)
@@ -186,6 +187,7 @@ class ReminderService:
             stations = {s.id: s for s in await uow.scores.stations(county.id)}
             keepers = await uow.recipients.keepers(county.id)
             staff = await uow.recipients.staff(county.id)
+            robots = await uow.robots.routes(county.id)  # office IM (#12)
         return_before = now - timedelta(days=r.stranded_return_days)
         many = [
             (stations[sid], len(found))
@@ -194,7 +196,7 @@ class ReminderService:
         ]
         alerts = [
             *stranded_notices(day, waiting, return_before, county.timezone, keepers),
-            *stranded_digest_notices(county, day, r.stranded_reminder_hours, many, staff),
+            *stranded_digest_notices(county, day, r.stranded_reminder_hours, many, staff, robots),
         ]
         sent = await self._finish(run_id, alerts, {"stations": len(waiting)})
         return ReminderReport("stranded", county, day, True, sent, len(waiting), dry_run=dry_run)

@@ -343,9 +343,10 @@ class ScoringService:
             self._phase("statuses and lock")
             keepers = await uow.recipients.keepers(county.id)
             staff = await uow.recipients.staff(county.id)
+            robots = await uow.robots.routes(county.id)  # office IM (#12)
             notices: list[Notice] = [
                 *verdict_notices(period, run_no, verdicts, keepers),
-                *digest_notices(county, period, run_no, verdicts, staff),
+                *digest_notices(county, period, run_no, verdicts, staff, robots),
             ]
             sent = await uow.outbox.enqueue(notices, now)
             steps = Counter(v.ladder_step for v in verdicts)  # one pass, not one per step

@@ -6,6 +6,8 @@ from aiogram import Bot, Router
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.bootstrap import App
+
+# office IM (#12)
 from handlers.telegram import (
     alerts,
     basics,
@@ -16,6 +18,7 @@ from handlers.telegram import (
     invites,
     ladder,
     month,
+    notice_channel,
     oneline,
     parcels,
     shelf,
@@ -47,6 +50,7 @@ def get_routers() -> list[Router]:
         parcels,
         oneline,
         alerts,
+        notice_channel,  # office IM (#12)
         edits,
         fallback,
     )

@@ -125,6 +125,12 @@ COMMANDS = (
         Action.VIEW_STATION,
         example="/unmute idle",
     ),
+    # office IM (#12): where notices go, for a person on Telegram and WeChat
+    Command(
+        "notify_here",
+        N_("Get notices here rather than in the app you used last: /notify_here [off]"),
+        Action.VIEW_STATION,
+    ),
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),

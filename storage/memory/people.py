@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.roles import Role, Scope
 from bot.services.ports import Grant, PersonRow
 from storage.memory.rows import Identity, Person, RoleGrant, build
-from storage.memory.state import IntegrityError, Transaction
+from storage.memory.state import IntegrityError, Transaction, utc_now
 
 
 class MemoryPeopleRepo:
@@ -33,7 +33,9 @@ class MemoryPeopleRepo:
             grant = Grant(
                 row.id, Role(row.role), Scope(row.county_id, row.township_id, row.station_id)
             )
-        return PersonRow(person.id, person.display_name, person.language, grant)
+        return PersonRow(
+            person.id, person.display_name, person.language, grant, identity.last_seen_at
+        )
 
     async def add_person(self, display_name: str, language: str | None, now: datetime) -> int:
         person_id = self.tx.next_id("people")
@@ -125,3 +127,16 @@ class MemoryPeopleRepo:
         if person is None:  # the foreign key
             raise IntegrityError(f"people: no person {person_id}")
         return person
+
+    # --- office IM (#12) ------------------------------------------------------------------
+
+    async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        identity = self.tx.first(
+            "identities", lambda i: (i.channel, i.external_id) == (channel, external_id)
+        )
+        if identity is not None:
+            self.tx.write("identities")[identity.id] = replace(identity, last_seen_at=utc_now(now))
+
+    async def set_notice_channel(self, person_id: int, channel: str | None) -> None:
+        person = self._person(person_id)
+        self.tx.write("people")[person_id] = replace(person, notice_channel=channel)

@@ -68,6 +68,7 @@ class Person:
     display_name: str
     language: str | None
     created_at: datetime
+    notice_channel: str | None = None  # office IM (#12): preferred channel
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Identity:
     external_id: str
     chat_id: str | None
     created_at: datetime
+    last_seen_at: datetime | None = None  # office IM (#12): preferred channel
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,25 @@ class Parcel:
     status: str
     arrived_at: datetime
     closed_by_id: int | None = None
+
+
+# --- office IM (#12) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeRobot:
+    id: int
+    county_id: int
+    kind: str
+    name: str
+    secret: str
+    sign_secret: str | None
+    fingerprint: str
+    language: str
+    created_at: datetime
+    replaces_staff_chats: bool = False
+    removed_at: datetime | None = None
+    next_send_at: datetime | None = None
 
 
 def build(row_type: type, values: dict[str, Any]) -> Any:

@@ -23,6 +23,9 @@ from storage.memory.outbox import MemoryOutboxRepo
 from storage.memory.people import MemoryPeopleRepo
 from storage.memory.policies import MemoryPolicyRepo
 from storage.memory.recipients import MemoryRecipientRepo
+
+# office IM (#12)
+from storage.memory.robots import MemoryRobotRepo
 from storage.memory.scores import MemoryScoreRepo
 from storage.memory.state import MemoryState, Transaction, WriteConflict
 
@@ -56,6 +59,8 @@ class MemoryUnitOfWork:
         self.decisions = MemoryDecisionRepo(tx)
         self.recipients = MemoryRecipientRepo(tx)
         self.activity = MemoryActivityRepo(tx)
+        # office IM (#12)
+        self.robots = MemoryRobotRepo(tx)
         return self
 
     @property

@@ -3,8 +3,9 @@ worker's side: claiming due rows under a lease, marking them, mutes and chat sta
 
 A row is a notice (kind, params, actions) to a person or to one chat. A person's notice
 is resolved when it is claimed: to their address on the claiming worker's channel (their
-newest identity there) and their language as it is then. A person reached on several
-channels gets it from whichever channel's worker claims it first. A person with no
+newest identity there) and their language as it is then. A person reachable on several
+channels gets it once, on their preferred one: the channel they chose, else the one they
+wrote on last (`_delivers_on`). A person with no
 address on any channel is marked `undeliverable`, not left pending forever.
 
 The worker calls its methods inside short write transactions (`storage.engine.
@@ -92,6 +93,28 @@ def load_actions(stored: str | None) -> tuple[NoticeAction, ...]:
     )
 
 
+def _delivers_on(channel: str):
+    """The row's person is to be reached on `channel`: on the channel they chose
+    (`people.notice_channel`) if they have an address there, else on the one they wrote on
+    last (`identities.last_seen_at`; never seen: their newest identity). One channel per
+    person, so a person reachable on several gets each notice once, whichever channel's
+    worker polls first (office IM, #12)."""
+    preferred = (
+        select(identities.c.channel)
+        .select_from(identities.join(people, people.c.id == identities.c.person_id))
+        .where(identities.c.person_id == outbox.c.person_id, identities.c.chat_id.is_not(None))
+        .order_by(
+            case((identities.c.channel == people.c.notice_channel, 0), else_=1),
+            case((identities.c.last_seen_at.is_(None), 1), else_=0),
+            identities.c.last_seen_at.desc(),
+            identities.c.id.desc(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return preferred == channel
+
+
 def _reachable(channel: str | None = None):
     """The row's person has an address (on `channel`, or on any channel)."""
     conditions = [identities.c.person_id == outbox.c.person_id, identities.c.chat_id.is_not(None)]
@@ -171,7 +194,8 @@ class SqlOutboxRepo(Repo):
             select(outbox.c.id)
             .where(
                 ready,
-                (outbox.c.channel == channel) | (outbox.c.channel.is_(None) & _reachable(channel)),
+                (outbox.c.channel == channel)
+                | (outbox.c.channel.is_(None) & _delivers_on(channel)),
             )
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)

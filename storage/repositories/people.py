@@ -17,6 +17,7 @@ class SqlPeopleRepo(Repo):
                 people.c.id,
                 people.c.display_name,
                 people.c.language,
+                identities.c.last_seen_at,
                 role_grants.c.id.label("grant_id"),
                 role_grants.c.role,
                 role_grants.c.county_id,
@@ -41,7 +42,7 @@ class SqlPeopleRepo(Repo):
                 Role(row.role),
                 Scope(row.county_id, row.township_id, row.station_id),
             )
-        return PersonRow(row.id, row.display_name, row.language, grant)
+        return PersonRow(row.id, row.display_name, row.language, grant, row.last_seen_at)
 
     async def add_person(self, display_name: str, language: str | None, now: datetime) -> int:
         result = await self.conn.execute(
@@ -109,3 +110,17 @@ class SqlPeopleRepo(Repo):
             identities.c.chat_id.is_not(None),
         )
         return list((await self.conn.execute(query)).scalars())
+
+    # --- office IM (#12): the channel last used -----------------------------------------
+
+    async def touch_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        await self.conn.execute(
+            update(identities)
+            .where(identities.c.channel == channel, identities.c.external_id == external_id)
+            .values(last_seen_at=now)
+        )
+
+    async def set_notice_channel(self, person_id: int, channel: str | None) -> None:
+        await self.conn.execute(
+            update(people).where(people.c.id == person_id).values(notice_channel=channel)
+        )

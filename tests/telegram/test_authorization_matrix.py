@@ -300,6 +300,17 @@ MATRIX = [
             "admin": "is not closed",
         },
     ),
+    # office IM (#12): every registered person chooses where their own notices go.
+    (
+        "/notify_here",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "come here",
+            "operator": "come here",
+            "staff": "come here",
+            "admin": "come here",
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]
