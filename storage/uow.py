@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.engine import WRITE_OPTION
 from storage.repositories.activity import SqlActivityRepo
 from storage.repositories.audit import SqlAuditRepo
+
+# subsidy claims (issue 10)
+from storage.repositories.claims import SqlClaimRepo
 from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.job_runs import SqlJobRunRepo
@@ -58,6 +61,8 @@ class SqlUnitOfWork:
         self.decisions = SqlDecisionRepo(conn)
         self.recipients = SqlRecipientRepo(conn)
         self.activity = SqlActivityRepo(conn)
+        # subsidy claims (issue 10)
+        self.claims = SqlClaimRepo(conn)
         return self
 
     async def commit(self) -> None:

@@ -310,3 +310,61 @@ def anomaly_flags(
         if late >= BURST_SHARE * n:
             flags.append(Flag.BURST_BEFORE_CLOSE)
     return flags
+
+
+# --- a stored claim, as the services read it ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: int
+    county_id: int
+    station_id: int
+    station_code: str
+    station_name: str
+    rule_code: str
+    rule_kind: str
+    fund: str
+    period: str
+    state: ClaimState
+    amount_fen: int
+    working: dict
+    flags: list[str]
+    description: str | None
+    filed_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    decided_by: int | None = None
+    payment_ref: str | None = None
+    evidence_count: int = 0
+
+
+@dataclass(frozen=True)
+class ClaimEvent:
+    claim_id: int
+    step: str
+    state_before: str | None
+    state_after: str
+    reason: str | None
+    by_person: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    claim_id: int
+    entry_id: int
+    tracking_no: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    claim_id: int
+    sha256: str
+    size: int
+    path: str
+    media_type: str | None
+    sent_by: int | None
+    sent_at: datetime

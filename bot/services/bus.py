@@ -22,6 +22,10 @@ from bot.domain import commands as c
 from bot.domain.ledger import EntryView
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
+
+# subsidy claims (issue 10)
+from bot.services.claims import filing as claim_filing
+from bot.services.claims import review as claim_review
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
@@ -61,6 +65,16 @@ USE_CASES: dict[type, UseCase] = {
     c.DecideRemoval: ladder.decide_removal,
     c.ReinstateStation: ladder.reinstate_station,
     c.OpenLockException: ladder.open_lock_exception,
+    # subsidy claims (issue 10)
+    c.ClaimOptions: claim_filing.claim_options,
+    c.PreviewClaim: claim_filing.preview_claim,
+    c.FileClaim: claim_filing.file_claim,
+    c.AddEvidence: claim_filing.add_evidence,
+    c.SubmitClaim: claim_filing.submit_claim,
+    c.DecideClaim: claim_review.decide_claim,
+    c.MarkClaimsPaid: claim_review.mark_paid,
+    c.ListClaims: claim_review.list_claims,
+    c.ShowClaim: claim_review.show_claim,
 }
 
 

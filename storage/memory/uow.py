@@ -13,6 +13,9 @@ from types import TracebackType
 
 from storage.memory.activity import MemoryActivityRepo
 from storage.memory.audit import MemoryAuditRepo
+
+# subsidy claims (issue 10)
+from storage.memory.claims import MemoryClaimRepo
 from storage.memory.decisions import MemoryDecisionRepo
 from storage.memory.invites import MemoryInviteRepo
 from storage.memory.job_runs import MemoryJobRunRepo
@@ -56,6 +59,8 @@ class MemoryUnitOfWork:
         self.decisions = MemoryDecisionRepo(tx)
         self.recipients = MemoryRecipientRepo(tx)
         self.activity = MemoryActivityRepo(tx)
+        # subsidy claims (issue 10)
+        self.claims = MemoryClaimRepo(tx)
         return self
 
     @property
