@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         "random key is created once in ./data/phone_hash.key",
     )
     log_level: str = "INFO"
+    # subsidy claims (issue 10): where evidence photos and files are kept (never deleted)
+    evidence_dir: str = Field(
+        default="./data/evidence",
+        description="Directory of the evidence store for subsidy claims (photos, files)",
+    )
 
     @field_validator(
         "bot_token",

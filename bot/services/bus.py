@@ -29,6 +29,7 @@ from bot.services.claims import review as claim_review
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
+from bot.services.forms.claim_forms import CLAIM_FORMS
 from bot.services.ledger import corrections, month, recording, shelf
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.reminders import ReminderService
@@ -82,7 +83,7 @@ class Services:
     def __init__(self, uow: UnitOfWorkFactory, env: Env) -> None:
         self.uow = uow
         self.env = env
-        self.forms = FormEngine(LEDGER_FORMS)
+        self.forms = FormEngine({**LEDGER_FORMS, **CLAIM_FORMS})  # claims: issue 10
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
         self.scoring = ScoringService(uow, env.clock)
@@ -141,3 +142,14 @@ class LiveFormContext:
 
     def digest_phone(self, full_number: str) -> str:
         return self.services.env.digest_phone(full_number)
+
+    # subsidy claims (issue 10)
+    async def claim_rules(self) -> list[tuple[str, str, str]]:
+        return (await self.services.run(c.ClaimOptions(), self.actor)).rules
+
+    async def claim_periods(self, rule_code: str) -> list[str]:
+        return (await self.services.run(c.ClaimOptions(rule_code), self.actor)).periods
+
+    async def claim_preview(self, rule_code: str, period: str) -> dict:
+        preview = await self.services.run(c.PreviewClaim(rule_code, period), self.actor)
+        return {"working": preview.computed.working, "flags": preview.computed.flags}

@@ -9,6 +9,7 @@ from bot.bootstrap import App
 from handlers.telegram import (
     alerts,
     basics,
+    claims,  # subsidy claims (issue 10)
     corrections,
     edits,
     fallback,
@@ -46,6 +47,7 @@ def get_routers() -> list[Router]:
         parcels,
         oneline,
         alerts,
+        claims,  # subsidy claims (issue 10); before edits and the fallback
         edits,
         fallback,
     )

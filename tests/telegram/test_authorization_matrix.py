@@ -300,6 +300,68 @@ MATRIX = [
             "admin": "is not closed",
         },
     ),
+    # subsidy claims (issue 10): keepers file for their station; staff of the county review
+    # and pay; operators see none; an admin has no station to file for.
+    (
+        "/claim",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Which subsidy?",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/claims",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "You have no subsidy claims yet",
+            "operator": NOT_ALLOWED,
+            "staff": "No claims to review",
+            "admin": "Send the county code",
+        },
+    ),
+    (
+        "/claims B",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "You have no subsidy claims yet",
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "No claims to review",
+        },
+    ),
+    (
+        "/claim 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No claim #1",
+            "operator": NOT_ALLOWED,
+            "staff": "No claim #1",
+            "admin": "No claim #1",
+        },
+    ),
+    (
+        "/claims_paid PAY-1 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": "No claim #1",
+            "admin": "No claim #1",
+        },
+    ),
+    (
+        "/submit 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No claim #1",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]
