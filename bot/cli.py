@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_parser(sub)
     add_updates_parser(sub)
     add_job_parsers(sub)
+    # subsidy claims (issue 10)
+    from bot.commands.claims import add_claims_parser
+
+    add_claims_parser(sub)
     return parser
 
 
@@ -87,4 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.jobs import policy
 
         return asyncio.run(policy(settings, args))
+    if args.command == "claims":  # subsidy claims (issue 10)
+        from bot.commands.claims import claims
+
+        return asyncio.run(claims(settings, args))
     raise AssertionError(args.command)

@@ -368,3 +368,17 @@ class Evidence:
     media_type: str | None
     sent_by: int | None
     sent_at: datetime
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One parcel behind an approved (or paid) yuan, with where it is in the ledger."""
+
+    claim_id: int
+    station_code: str
+    entry_id: int
+    tracking_no: str
+    product: str | None
+    weight_g: int | None
+    occurred_at: datetime
+    amount_fen: int

@@ -381,8 +381,18 @@ class ListClaims(Query):
     county_code: str | None = None
     state: str | None = None
     period: str | None = None
+    limit: int = 30
 
 
 @dataclass(frozen=True)
 class ShowClaim(Query):
     claim_id: int
+
+
+@dataclass(frozen=True)
+class ClaimStatement(Query):
+    """The county's claims of a month for the finance bureau; its parcel lines stream from
+    the caller's unit of work (run it with one)."""
+
+    county_code: str
+    period: str

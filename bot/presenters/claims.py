@@ -72,3 +72,42 @@ def claim_list_text(result, t: Translator, *, empty: str) -> str:
     head = t(N_("Claims: {n}"), n=result.total)
     rows = [claim_head(c.claim, c.rule_name, t) for c in result.cards]
     return "\n".join([head, *rows])
+
+
+# --- the finance bureau's statement (adapters/statement_xlsx.py) ---------------------------
+
+SHEET_NAMES = (N_("Claims"), N_("Totals per rule"), N_("Parcels"))
+CLAIM_COLUMNS = (
+    N_("Claim"),
+    N_("Station code"),
+    N_("Station"),
+    N_("Rule"),
+    N_("Fund"),
+    N_("Month"),
+    N_("Working"),
+    N_("Amount (yuan)"),
+    N_("Amount (fen)"),
+    N_("State"),
+    N_("Reviewer"),
+    N_("Payment reference"),
+)
+TOTAL_COLUMNS = (
+    N_("Rule"),
+    N_("Fund"),
+    N_("Claims"),
+    N_("Approved (yuan)"),
+    N_("Approved (fen)"),
+    N_("Paid (yuan)"),
+    N_("Paid (fen)"),
+)
+PARCEL_COLUMNS = (
+    N_("Claim"),
+    N_("Station code"),
+    N_("Ledger entry"),
+    N_("Tracking number"),
+    N_("Product"),
+    N_("Weight (g)"),
+    N_("Date"),
+    N_("Subsidy (yuan)"),
+    N_("Subsidy (fen)"),
+)

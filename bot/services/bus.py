@@ -26,6 +26,7 @@ from bot.services.authz import Actor
 # subsidy claims (issue 10)
 from bot.services.claims import filing as claim_filing
 from bot.services.claims import review as claim_review
+from bot.services.claims import statement as claim_statement
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
@@ -76,6 +77,7 @@ USE_CASES: dict[type, UseCase] = {
     c.MarkClaimsPaid: claim_review.mark_paid,
     c.ListClaims: claim_review.list_claims,
     c.ShowClaim: claim_review.show_claim,
+    c.ClaimStatement: claim_statement.claim_statement,
 }
 
 

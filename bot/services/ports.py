@@ -6,12 +6,19 @@ imports a database library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
-from bot.domain.claims import ClaimEvent, ClaimLine, ClaimView, Evidence, Parcel
+from bot.domain.claims import (
+    ClaimEvent,
+    ClaimLine,
+    ClaimView,
+    Evidence,
+    Parcel,
+    StatementLine,
+)
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
@@ -467,6 +474,10 @@ class ClaimRepo(Protocol):
 
     async def upstream_counts(self, station_id: int, periods: list[str]) -> list[int]:
         """Net upstream parcel counts of the months, in the order given."""
+
+    def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+        """Every parcel behind the approved and paid claims of the county's month, by claim
+        and entry, streamed (a county's month can hold a million of them)."""
 
 
 class UnitOfWork(Protocol):

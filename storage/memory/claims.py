@@ -4,12 +4,20 @@ claim per tracking number, refused like the SQL primary key), transitions, evide
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain.claims import ClaimEvent, ClaimLine, ClaimState, ClaimView, Evidence, Parcel
+from bot.domain.claims import (
+    ClaimEvent,
+    ClaimLine,
+    ClaimState,
+    ClaimView,
+    Evidence,
+    Parcel,
+    StatementLine,
+)
 from bot.domain.ledger import EntryKind
 from storage.memory.rows import build
 from storage.memory.state import IntegrityError, Transaction
@@ -324,3 +332,23 @@ class MemoryClaimRepo:
             ):
                 totals[e.period] += e.parcel_count
         return [totals[p] for p in periods]
+
+    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+        for line in self.tx.rows("claim_lines"):
+            claim = self.tx.get("claims", line.claim_id)
+            if (claim.county_id, claim.period) != (county_id, period):
+                continue
+            if claim.state not in SPENT or line.amount_fen <= 0:
+                continue
+            entry = self.tx.get("ledger_entries", line.entry_id)
+            product = self.tx.get("products", entry.product_id) if entry.product_id else None
+            yield StatementLine(
+                line.claim_id,
+                self.tx.get("stations", claim.station_id).code,
+                line.entry_id,
+                line.tracking_no,
+                product.name if product else None,
+                entry.weight_g,
+                entry.occurred_at,
+                line.amount_fen,
+            )

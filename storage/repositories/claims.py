@@ -4,14 +4,22 @@ evidence; and the two ledger reads the working needs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from bot.domain.claims import ClaimEvent, ClaimLine, ClaimState, ClaimView, Evidence, Parcel
+from bot.domain.claims import (
+    ClaimEvent,
+    ClaimLine,
+    ClaimState,
+    ClaimView,
+    Evidence,
+    Parcel,
+    StatementLine,
+)
 from bot.domain.ledger import EntryKind
 from storage.repositories.base import Repo
 from storage.schema import (
@@ -323,3 +331,35 @@ class SqlClaimRepo(Repo):
         )
         found = {row[0]: int(row[1]) for row in await self.conn.execute(query)}
         return [found.get(period, 0) for period in periods]
+
+    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+        le = ledger_entries
+        query = (
+            select(
+                claim_lines.c.claim_id,
+                stations.c.code,
+                claim_lines.c.entry_id,
+                claim_lines.c.tracking_no,
+                products.c.name,
+                le.c.weight_g,
+                le.c.occurred_at,
+                claim_lines.c.amount_fen,
+            )
+            .select_from(
+                claim_lines.join(claims, claims.c.id == claim_lines.c.claim_id)
+                .join(stations, stations.c.id == claims.c.station_id)
+                .join(le, le.c.id == claim_lines.c.entry_id)
+                .outerjoin(products, products.c.id == le.c.product_id)
+            )
+            .where(
+                claims.c.county_id == county_id,
+                claims.c.period == period,
+                claims.c.state.in_(SPENT),
+                claim_lines.c.amount_fen > 0,
+            )
+            .order_by(claim_lines.c.claim_id, claim_lines.c.entry_id)
+        )
+        # A server-side cursor: rows reach the writer as they come, memory stays flat.
+        result = await self.conn.stream(query.execution_options(yield_per=2000))
+        async for row in result:
+            yield StatementLine(*row)

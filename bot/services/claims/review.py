@@ -23,8 +23,6 @@ from bot.services.claims.common import (
 from bot.services.env import Env
 from bot.services.ports import UnitOfWork
 
-MAX_LISTED = 30
-
 
 @dataclass(frozen=True)
 class Decided:
@@ -206,7 +204,7 @@ async def list_claims(query: ListClaims, actor: Actor, uow: UnitOfWork, env: Env
     found = await uow.claims.listing(
         county_id, states=states, station_id=station_id, period=query.period
     )
-    cards = [await card(uow, claim, timezone) for claim in found[:MAX_LISTED]]
+    cards = [await card(uow, claim, timezone) for claim in found[: query.limit]]
     return ClaimList(cards, len(found))
 
 
