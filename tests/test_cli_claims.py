@@ -50,3 +50,11 @@ def test_list_and_statement(tmp_path, monkeypatch, capsys):
     book = openpyxl.load_workbook(target, read_only=True)
     assert len(list(book["包裹明细"].iter_rows(min_row=2))) == 3
     assert main(["claims", "statement", "--county", "Z", "--month", OCTOBER, str(target)]) == 1
+    capsys.readouterr()
+    assert (
+        main(["claims", "forecast", "--county", "A", "--rule", "parcel", "--month", OCTOBER]) == 0
+    )
+    forecast = capsys.readouterr().out
+    # A-S1's three parcels are approved already; A-S3's one still counts.
+    assert "station 1\t0\t0.00" in forecast and "station 3\t1\t2.00" in forecast
+    assert "2 station(s), 2.00 of a yearly budget of 200,000.00 yuan" in forecast

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.bootstrap import build_app
 from bot.config import Settings
-from bot.domain.commands import ClaimStatement, ListClaims
+from bot.domain.commands import ClaimForecast, ClaimStatement, ListClaims
 from bot.domain.errors import CunzhanError
 from bot.domain.money import format_fen
 from bot.i18n import Translator
@@ -26,6 +26,12 @@ def add_claims_parser(sub) -> None:
     listing.add_argument("--county", required=True)
     listing.add_argument("--state", help="draft, submitted, needs_info, approved, rejected, paid")
     listing.add_argument("--month", help="YYYY-MM")
+    forecast = claims_sub.add_parser(
+        "forecast", help="what a per-parcel rule comes to for every station of a month"
+    )
+    forecast.add_argument("--county", required=True)
+    forecast.add_argument("--rule", required=True)
+    forecast.add_argument("--month", required=True)
     statement = claims_sub.add_parser(
         "statement", help="the county's month for the finance bureau, as .xlsx"
     )
@@ -49,6 +55,21 @@ async def claims(settings: Settings, args: argparse.Namespace) -> int:
                     f"{format_fen(c.amount_fen)}\t{state_label(c.state, t)}\t{','.join(card.flags)}"
                 )
             print(f"{found.total} claim(s)")
+            return 0
+        if args.claims_command == "forecast":
+            result = await app.services.run(
+                ClaimForecast(args.county, args.rule, args.month), CLI_ACTOR
+            )
+            for row in result.stations:
+                print(
+                    f"station {row.station_id}\t{row.counted}\t{format_fen(row.amount_fen)}"
+                    f"\ttrimmed {format_fen(row.trimmed_fen)}\texcluded {row.excluded}"
+                )
+            print(
+                f"{result.rule_name} {result.period}: {len(result.stations)} station(s), "
+                f"{format_fen(result.amount_fen)} of a yearly budget of "
+                f"{format_fen(result.budget_fen)} yuan"
+            )
             return 0
         from adapters.statement_xlsx import write_statement
 

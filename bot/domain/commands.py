@@ -396,3 +396,13 @@ class ClaimStatement(Query):
 
     county_code: str
     period: str
+
+
+@dataclass(frozen=True)
+class ClaimForecast(Query):
+    """What a per-parcel rule comes to for every station of a county's month, computed
+    from the ledger as each station's claim would be (for staff's budget planning)."""
+
+    county_code: str
+    rule_code: str
+    period: str

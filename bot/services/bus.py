@@ -25,6 +25,7 @@ from bot.services.authz import Actor
 
 # subsidy claims (issue 10)
 from bot.services.claims import filing as claim_filing
+from bot.services.claims import forecast as claim_forecast
 from bot.services.claims import review as claim_review
 from bot.services.claims import statement as claim_statement
 from bot.services.due import DueReport, run_due
@@ -78,6 +79,7 @@ USE_CASES: dict[type, UseCase] = {
     c.ListClaims: claim_review.list_claims,
     c.ShowClaim: claim_review.show_claim,
     c.ClaimStatement: claim_statement.claim_statement,
+    c.ClaimForecast: claim_forecast.claim_forecast,
 }
 
 

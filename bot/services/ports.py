@@ -475,6 +475,12 @@ class ClaimRepo(Protocol):
     async def upstream_counts(self, station_id: int, periods: list[str]) -> list[int]:
         """Net upstream parcel counts of the months, in the order given."""
 
+    def county_upstream_parcels(
+        self, county_id: int, period: str
+    ) -> AsyncIterator[tuple[int, Parcel, int | None]]:
+        """(station, parcel, the approved claim its tracking number backs or None) for every
+        upstream shipment of the county's month, by station and entry, streamed."""
+
     def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
         """Every parcel behind the approved and paid claims of the county's month, by claim
         and entry, streamed (a county's month can hold a million of them)."""

@@ -352,3 +352,17 @@ class MemoryClaimRepo:
                 entry.occurred_at,
                 line.amount_fen,
             )
+
+    async def county_upstream_parcels(
+        self, county_id: int, period: str
+    ) -> AsyncIterator[tuple[int, Parcel, int | None]]:
+        stations = sorted(
+            s.id
+            for s in self.tx.rows("stations")
+            if self.tx.get("townships", self.tx.get("villages", s.village_id).township_id).county_id
+            == county_id
+        )
+        for station_id in stations:
+            for parcel in await self.upstream_parcels(station_id, period):
+                owner = self.tx.get("approved_parcels", parcel.tracking_no)
+                yield station_id, parcel, owner.claim_id if owner else None

@@ -21,6 +21,7 @@ from bot.domain.claims import (
     StatementLine,
 )
 from bot.domain.ledger import EntryKind
+from storage.repositories._county import county_station_ids
 from storage.repositories.base import Repo
 from storage.schema import (
     approved_parcels,
@@ -363,3 +364,39 @@ class SqlClaimRepo(Repo):
         result = await self.conn.stream(query.execution_options(yield_per=2000))
         async for row in result:
             yield StatementLine(*row)
+
+    async def county_upstream_parcels(
+        self, county_id: int, period: str
+    ) -> AsyncIterator[tuple[int, Parcel, int | None]]:
+        le = ledger_entries
+        reversal = aliased(le, name="reversal")
+        query = (
+            select(
+                le.c.station_id,
+                le.c.id,
+                le.c.tracking_no,
+                products.c.name,
+                le.c.weight_g,
+                reversal.c.id,
+                le.c.recorded_at,
+                le.c.occurred_at,
+                le.c.phone_last4,
+                approved_parcels.c.claim_id,
+            )
+            .select_from(
+                le.outerjoin(products, products.c.id == le.c.product_id)
+                .outerjoin(reversal, reversal.c.reverses_id == le.c.id)
+                .outerjoin(approved_parcels, approved_parcels.c.tracking_no == le.c.tracking_no)
+            )
+            .where(
+                le.c.period == period,
+                le.c.kind == EntryKind.UPSTREAM_SHIPMENT.value,
+                le.c.reverses_id.is_(None),
+                le.c.station_id.in_(county_station_ids(county_id)),
+            )
+            .order_by(le.c.station_id, le.c.id)
+        )
+        result = await self.conn.stream(query.execution_options(yield_per=5000))
+        async for r in result:
+            parcel = Parcel(r[1], r[2] or "", r[3], r[4], r[5] is not None, r[6], r[7], r[8])
+            yield r[0], parcel, r[9]

@@ -258,3 +258,28 @@ async def test_the_reward_job_creates_submitted_claims_once(world):
         (world.net.station_a1, 100_000, "submitted"),
         (world.net.station_a3, 50_000, "submitted"),
     ]
+
+
+async def test_the_county_forecast_is_each_stations_working(world):
+    from bot.domain.commands import ClaimForecast
+
+    for n in range(160):
+        await ship(world, world.keeper, f"YT{n:013d}")
+    await ship(world, world.other_keeper, "SF1000000000")
+    await ship(world, world.other_keeper, "SF1000000001", product="手机壳")
+    await close_october(world)
+    forecast = await world.services.run(ClaimForecast("A", "parcel", OCTOBER), world.staff)
+    rows = {
+        (s.station_id, s.counted, s.amount_fen, s.trimmed_fen, s.excluded)
+        for s in forecast.stations
+    }
+    assert rows == {
+        (world.net.station_a1, 160, 30_000, 2_000, 0),
+        (world.net.station_a3, 1, 200, 0, 1),
+    }
+    for keeper in (world.keeper, world.other_keeper):
+        preview = await world.services.run(PreviewClaim("parcel", OCTOBER), keeper)
+        mine = next(s for s in forecast.stations if s.station_id == keeper.scope.station_id)
+        assert preview.computed.amount_fen == mine.amount_fen
+    with pytest.raises(NotAllowed):
+        await world.services.run(ClaimForecast("A", "parcel", OCTOBER), world.foreign_staff)
