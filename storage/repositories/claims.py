@@ -361,9 +361,11 @@ class SqlClaimRepo(Repo):
             .order_by(claim_lines.c.claim_id, claim_lines.c.entry_id)
         )
         # A server-side cursor: rows reach the writer as they come, memory stays flat.
-        result = await self.conn.stream(query.execution_options(yield_per=2000))
-        async for row in result:
-            yield StatementLine(*row)
+        result = await self.conn.stream(query.execution_options(yield_per=5000))
+        # A batch per await, not a row: each await is a thread hop on SQLite.
+        async for rows in result.partitions():
+            for row in rows:
+                yield StatementLine(*row)
 
     async def county_upstream_parcels(
         self, county_id: int, period: str
@@ -397,6 +399,7 @@ class SqlClaimRepo(Repo):
             .order_by(le.c.station_id, le.c.id)
         )
         result = await self.conn.stream(query.execution_options(yield_per=5000))
-        async for r in result:
-            parcel = Parcel(r[1], r[2] or "", r[3], r[4], r[5] is not None, r[6], r[7], r[8])
-            yield r[0], parcel, r[9]
+        async for rows in result.partitions():
+            for r in rows:
+                parcel = Parcel(r[1], r[2] or "", r[3], r[4], r[5] is not None, r[6], r[7], r[8])
+                yield r[0], parcel, r[9]
