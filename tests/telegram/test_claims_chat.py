@@ -238,3 +238,48 @@ async def test_an_other_claim_needs_evidence_and_the_same_photo_is_flagged(
     await chat.send(neighbour, "/submit")
     queue = await chat.send(staff, "/claims")
     assert "is also evidence in claim" in queue.text
+    assert "120.00 yuan requested (ceiling 500.00 yuan)" in queue.text
+    # Reviewed and paid like any claim: the neighbour's (the last card) is rejected.
+    await chat.press(staff, queue, "Reject")
+    assert "Rejected" in (await chat.send(staff, "同一张发票重复申请")).text
+    approved = await chat.press(staff, await chat.send(staff, "/claims"), "Approve")
+    assert "Approved" in approved.text
+    [claim] = await rows(app, "SELECT id, amount_fen FROM claims WHERE state = 'approved'")
+    paid = await chat.send(staff, f"/claims_paid PAY-9 {claim['id']}")
+    assert "1 claim(s), 120.00 yuan" in paid.text
+
+
+async def test_the_monthly_reward_needs_no_filing_and_is_reviewed_and_paid(
+    app, chat, people, clock
+):
+    from decimal import Decimal
+
+    from bot.domain.commands import RecordSale
+    from bot.domain.quantities import Quantity, Unit
+
+    first = await people.register(100, Role.KEEPER, "A-S1", language="en")
+    second = await people.register(101, Role.KEEPER, "A-S3", language="en")
+    staff = await people.register(200, Role.COUNTY_STAFF, "A", language="en")
+    clock._now = at("2026-10-12")
+    for user, fen in ((first, 500_000), (second, 300_000)):
+        actor = await app.services.who("telegram", str(user.id))
+        sale = RecordSale("脆李", Quantity(Decimal(100), Unit.JIN), fen, request_key=f"r{fen}")
+        await app.services.run(sale, actor)
+    clock._now = at("2026-11-05")
+    report = await app.services.due()  # scoring closes October, then the reward job runs
+    assert "claim_rewards A 2026-10" in report.ran
+    again = await app.services.due()
+    assert not [r for r in again.ran if r.startswith("claim_rewards")]
+    queue = await chat.send(staff, "/claims")
+    assert "Claims: 2" in queue.text
+    assert "Upstream sales 5,000.00 yuan in the month: reward 1,000.00 yuan" in queue.text
+    assert "Upstream sales 3,000.00 yuan in the month: reward 500.00 yuan" in queue.text
+    approved = await chat.press(staff, queue, "Approve")  # the last card: A-S3's
+    assert "Approved" in approved.text
+    [claim] = await rows(app, "SELECT id FROM claims WHERE state = 'approved'")
+    paid = await chat.send(staff, f"/claims_paid 2026-11-财政-0042 {claim['id']}")
+    assert "1 claim(s), 500.00 yuan" in paid.text
+    mine = await chat.send(second, "/claims")
+    assert "paid" in mine.text and "500.00" in mine.text
+    notices = await rows(app, "SELECT params FROM outbox WHERE kind = 'claim_decision'")
+    assert [json.loads(n["params"])["state"] for n in notices] == ["approved", "paid"]
