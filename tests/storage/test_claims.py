@@ -283,3 +283,26 @@ async def test_the_county_forecast_is_each_stations_working(world):
         assert preview.computed.amount_fen == mine.amount_fen
     with pytest.raises(NotAllowed):
         await world.services.run(ClaimForecast("A", "parcel", OCTOBER), world.foreign_staff)
+
+
+async def test_approval_beyond_the_yearly_budget_is_refused_with_what_is_left(world):
+    from decimal import Decimal
+
+    from bot.services.policy import default_policy, to_json
+
+    base = default_policy()
+    small = base.subsidies[0].model_copy(update={"yearly_budget_yuan": Decimal(5)})
+    policy = base.model_copy(update={"subsidies": [small, *base.subsidies[1:]]})
+    async with world.uow(write=True) as uow:
+        await uow.policies.put(world.net.county_a, to_json(policy), "test", world.clock.now())
+        await uow.commit()
+    for n in range(3):
+        await ship(world, world.keeper, f"SF10000000{n:02d}")
+    await close_october(world)
+    claim = (await file(world)).claim  # 6.00 yuan against a 5.00 yuan budget
+    await submit(world, claim.id, "s1")
+    with pytest.raises(InvalidInput) as refused:
+        await decide(world, claim.id, "approve", "a1")
+    assert "would exceed the rule's budget for the year: 5.00 yuan remain" in said(refused)
+    card = await world.services.run(ShowClaim(claim.id), world.staff)
+    assert card.remaining_budget_fen == 500 and card.claim.state is ClaimState.SUBMITTED
