@@ -154,7 +154,8 @@ async def approve_every_station(uow_factory: SqlUnitOfWorkFactory) -> tuple[int,
 async def run_working(services: Services) -> tuple[float, int, int]:
     started = time.perf_counter()
     forecast = await services.run(ClaimForecast(COUNTY, RULE, str(PERIOD)), CLI_ACTOR)
-    return time.perf_counter() - started, len(forecast.stations), forecast.amount_fen
+    paying = sum(1 for station in forecast.stations if station.amount_fen > 0)
+    return time.perf_counter() - started, paying, forecast.amount_fen
 
 
 async def run_statement(services: Services, path: Path) -> tuple[float, int, int]:
@@ -204,7 +205,10 @@ async def bench(target, args) -> None:
         statistics.median(plains),
     )
     ratio = (working + statement) / plain
-    print(f"  working   {working:7.3f} s  ({stations:,} stations, {forecast_fen / 100:,.2f} yuan)")
+    print(
+        f"  working   {working:7.3f} s  ({stations:,} stations with a claim, "
+        f"{forecast_fen / 100:,.2f} yuan)"
+    )
     print(
         f"  statement {statement:7.3f} s  ({approved:,} claims, {lines:,} parcel lines, "
         f"{size / 1e6:.1f} MB .xlsx)"
