@@ -71,7 +71,11 @@ def claim_list_text(result, t: Translator, *, empty: str) -> str:
         return t(empty)
     head = t(N_("Claims: {n}"), n=result.total)
     rows = [claim_head(c.claim, c.rule_name, t) for c in result.cards]
-    return "\n".join([head, *rows])
+    sums = [
+        t(N_("{state}: {amount} yuan"), state=state_label(state, t), amount=format_fen(fen))
+        for state, fen in sorted(result.by_state.items())
+    ]
+    return "\n".join([head, *rows, " · ".join(sums)])
 
 
 # --- the finance bureau's statement (adapters/statement_xlsx.py) ---------------------------

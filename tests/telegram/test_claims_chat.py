@@ -279,7 +279,7 @@ async def test_the_monthly_reward_needs_no_filing_and_is_reviewed_and_paid(
     [claim] = await rows(app, "SELECT id FROM claims WHERE state = 'approved'")
     paid = await chat.send(staff, f"/claims_paid 2026-11-财政-0042 {claim['id']}")
     assert "1 claim(s), 500.00 yuan" in paid.text
-    mine = await chat.send(second, "/claims")
-    assert "paid" in mine.text and "500.00" in mine.text
+    mine = await chat.send(second, "/claims")  # the station's own statement
+    assert "paid" in mine.text and "paid: 500.00 yuan" in mine.text
     notices = await rows(app, "SELECT params FROM outbox WHERE kind = 'claim_decision'")
     assert [json.loads(n["params"])["state"] for n in notices] == ["approved", "paid"]

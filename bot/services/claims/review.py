@@ -5,7 +5,7 @@ the keeper is told through the outbox."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.claims import ClaimState, ClaimStep, ClaimView, next_state
 from bot.domain.commands import DecideClaim, ListClaims, MarkClaimsPaid, ShowClaim
@@ -41,6 +41,9 @@ class Paid:
 class ClaimList:
     cards: list[ClaimCard]
     total: int
+    # Every listed claim's amount by state (not only the cards shown): a station's own
+    # statement of what it was granted and paid.
+    by_state: dict[str, int] = field(default_factory=dict)
 
 
 def _reason(text: str, step: ClaimStep) -> str:
@@ -205,7 +208,10 @@ async def list_claims(query: ListClaims, actor: Actor, uow: UnitOfWork, env: Env
         county_id, states=states, station_id=station_id, period=query.period
     )
     cards = [await card(uow, claim, timezone) for claim in found[: query.limit]]
-    return ClaimList(cards, len(found))
+    by_state: dict[str, int] = {}
+    for claim in found:
+        by_state[claim.state.value] = by_state.get(claim.state.value, 0) + claim.amount_fen
+    return ClaimList(cards, len(found), by_state)
 
 
 async def _county(uow: UnitOfWork, actor: Actor, code: str | None):
