@@ -33,6 +33,7 @@ class ClaimStep(StrEnum):
     """What a person does to a claim; each is allowed from some states only."""
 
     SUBMIT = "submit"
+    CHECK = "check"  # the township's check, where the county's policy asks for one
     ASK_INFO = "ask_info"
     APPROVE = "approve"
     REJECT = "reject"
@@ -43,6 +44,9 @@ class ClaimStep(StrEnum):
 TRANSITIONS: dict[tuple[ClaimState, ClaimStep], ClaimState] = {
     (ClaimState.DRAFT, ClaimStep.SUBMIT): ClaimState.SUBMITTED,
     (ClaimState.NEEDS_INFO, ClaimStep.SUBMIT): ClaimState.SUBMITTED,
+    # The township's check leaves the claim submitted: it is recorded, and staff's approval
+    # waits for it when the county's policy says so.
+    (ClaimState.SUBMITTED, ClaimStep.CHECK): ClaimState.SUBMITTED,
     (ClaimState.SUBMITTED, ClaimStep.ASK_INFO): ClaimState.NEEDS_INFO,
     (ClaimState.SUBMITTED, ClaimStep.APPROVE): ClaimState.APPROVED,
     (ClaimState.SUBMITTED, ClaimStep.REJECT): ClaimState.REJECTED,
@@ -60,6 +64,7 @@ STATE_LABELS = {
 
 STEP_LABELS = {
     ClaimStep.SUBMIT: N_("submit"),
+    ClaimStep.CHECK: N_("township check"),
     ClaimStep.ASK_INFO: N_("ask for information"),
     ClaimStep.APPROVE: N_("approve"),
     ClaimStep.REJECT: N_("reject"),

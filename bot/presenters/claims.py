@@ -42,6 +42,8 @@ def claim_card_text(card, t: Translator, *, history: bool = False) -> str:
         lines.append(t(N_("Description: {text}"), text=claim.description))
     lines += working_lines(claim.working, t)
     lines.append(t(N_("Evidence: {n} file(s)"), n=claim.evidence_count))
+    if card.township_checked:
+        lines.append(t(N_("✔ Checked by the township")))
     for sha, others in card.duplicate_images.items():
         numbers = ", ".join(f"#{n}" for n in others)
         lines.append(

@@ -32,6 +32,7 @@ class Action(StrEnum):
     VIEW_CLAIMS = "view_claims"
     REVIEW_CLAIM = "review_claim"
     PAY_CLAIM = "pay_claim"
+    CHECK_CLAIM = "check_claim"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -58,6 +59,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 ROLE_ACTIONS[Role.ADMIN] -= {Action.FILE_CLAIM}
 ROLE_ACTIONS[Role.COUNTY_STAFF] |= {Action.VIEW_CLAIMS, Action.REVIEW_CLAIM, Action.PAY_CLAIM}
 ROLE_ACTIONS[Role.KEEPER] |= {Action.FILE_CLAIM, Action.VIEW_CLAIMS}
+# Where the county's policy asks for it, a township operator checks claims first.
+ROLE_ACTIONS[Role.TOWNSHIP_OPERATOR] |= {Action.VIEW_CLAIMS, Action.CHECK_CLAIM}
 
 
 @dataclass(frozen=True)

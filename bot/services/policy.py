@@ -20,7 +20,7 @@ from bot.domain.network import Tier
 from bot.domain.policy import MonthMetrics
 from bot.domain.text import N_
 from bot.services.ports import UnitOfWork
-from bot.services.subsidy_rules import SubsidyRule, check_unique_codes
+from bot.services.subsidy_rules import ClaimsPolicy, SubsidyRule, check_unique_codes
 
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "samples" / "policy_default.toml"
 
@@ -96,6 +96,7 @@ class CountyPolicy(Strict):
     reminders: ReminderPolicy = ReminderPolicy()
     # subsidy claims (issue 10): the county's subsidy rules, [[subsidies]] in the file
     subsidies: list[SubsidyRule] = []
+    claims: ClaimsPolicy = ClaimsPolicy()
 
     @model_validator(mode="after")
     def _every_tier(self) -> CountyPolicy:

@@ -151,3 +151,10 @@ def check_unique_codes(rules: list) -> None:
         if rule.code in seen:
             raise ValueError(f"two subsidy rules have the code {rule.code!r}")
         seen.add(rule.code)
+
+
+class ClaimsPolicy(_Strict):
+    """How a county reviews claims: with `township_check`, a township operator of the
+    claim's township checks it first, and county staff approve only checked claims."""
+
+    township_check: bool = False

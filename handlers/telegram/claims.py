@@ -39,7 +39,7 @@ from bot.domain.numbers import parse_whole_number
 from bot.domain.text import N_
 from bot.i18n import Translator
 from bot.presenters.claims import claim_card_text, claim_head, claim_list_text
-from bot.services.authz import Action, Actor
+from bot.services.authz import Action, Actor, can
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Question, Session
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb
@@ -53,6 +53,7 @@ FILE = {"action": Action.FILE_CLAIM}
 VIEW = {"action": Action.VIEW_CLAIMS}
 REVIEW = {"action": Action.REVIEW_CLAIM}
 PAY = {"action": Action.PAY_CLAIM}
+CHECK = {"action": Action.CHECK_CLAIM}
 SHOWN = 10  # claims shown as cards with buttons per /claims
 SHOW_USAGE = N_("Write it like: /claim 12 — the claim number from /claims.")
 SUBMIT_USAGE = N_("Write it like: /submit 12 — the claim number from /claims.")
@@ -336,11 +337,14 @@ async def claims(
         if card.claim.state is ClaimState.SUBMITTED:
             nonce = secrets.token_hex(4)
             builder = InlineKeyboardBuilder()
-            for step, label in (
-                (ClaimStep.APPROVE, t("✅ Approve")),
-                (ClaimStep.REJECT, t("✖ Reject")),
-                (ClaimStep.ASK_INFO, t("❓ Ask")),
-            ):
+            steps = (
+                ((ClaimStep.APPROVE, t("✅ Approve")),
+                 (ClaimStep.REJECT, t("✖ Reject")),
+                 (ClaimStep.ASK_INFO, t("❓ Ask")))
+                if can(actor, Action.REVIEW_CLAIM)
+                else ((ClaimStep.CHECK, t("✔ Checked")),)
+            )  # fmt: skip
+            for step, label in steps:
                 builder.button(
                     text=label,
                     callback_data=ClaimReviewCb(claim=card.claim.id, step=step.value, nonce=nonce),
@@ -367,6 +371,24 @@ async def approve(
     if decided.replay:
         text = t("Already approved by this button: claim #{number}.", number=decided.claim.id)
     await query.bot.send_message(user, text)
+
+
+@router.callback_query(ClaimReviewCb.filter(F.step == ClaimStep.CHECK.value), flags=CHECK)
+async def township_check(
+    query: CallbackQuery,
+    callback_data: ClaimReviewCb,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+) -> None:
+    user = query.from_user.id
+    key = press_key(user, callback_data.nonce, callback_data.claim, "check")
+    await services.run(DecideClaim(callback_data.claim, "check", request_key=key), actor)
+    await query.answer()
+    await query.bot.send_message(
+        user,
+        t("Checked: claim #{number} goes on to county staff.", number=callback_data.claim),
+    )
 
 
 @router.callback_query(ClaimReviewCb.filter(), flags=REVIEW)

@@ -306,3 +306,42 @@ async def test_approval_beyond_the_yearly_budget_is_refused_with_what_is_left(wo
     assert "would exceed the rule's budget for the year: 5.00 yuan remain" in said(refused)
     card = await world.services.run(ShowClaim(claim.id), world.staff)
     assert card.remaining_budget_fen == 500 and card.claim.state is ClaimState.SUBMITTED
+
+
+async def test_a_township_check_first_where_the_policy_asks(world):
+    from bot.domain.roles import Role
+    from bot.services.policy import default_policy, to_json
+    from bot.services.subsidy_rules import ClaimsPolicy
+    from tests.support.scoring import register
+
+    await ship(world, world.keeper, "SF1000000000")
+    await close_october(world)
+    claim = (await file(world)).claim
+    await submit(world, claim.id, "s1")
+    here = await register(world.services, 7, Role.TOWNSHIP_OPERATOR, "A-T1")  # A-S1's
+    there = await register(world.services, 8, Role.TOWNSHIP_OPERATOR, "A-T2")
+    with pytest.raises(InvalidInput, match="no township check"):
+        await decide(world, claim.id, "check", "c0", actor=here)
+    with pytest.raises(NotAllowed):
+        await decide(world, claim.id, "check", "c0", actor=world.staff)  # staff approve
+    policy = default_policy().model_copy(update={"claims": ClaimsPolicy(township_check=True)})
+    async with world.uow(write=True) as uow:
+        await uow.policies.put(world.net.county_a, to_json(policy), "test", world.clock.now())
+        await uow.commit()
+    with pytest.raises(InvalidInput, match="waits for the township"):
+        await decide(world, claim.id, "approve", "a0")
+    with pytest.raises(NotAllowed):
+        await decide(world, claim.id, "check", "c1", actor=there)
+    with pytest.raises(NotAllowed):
+        await decide(world, claim.id, "approve", "a1", actor=here)  # checks, never approves
+    assert [c.claim.id for c in (await world.services.run(ListClaims(), here)).cards] == [claim.id]
+    assert (await world.services.run(ListClaims(), there)).cards == []
+    await decide(world, claim.id, "check", "c2", actor=here)
+    await decide(world, claim.id, "ask_info", "q1", reason="运单照片不清楚")
+    await submit(world, claim.id, "s2", note="已重拍")
+    with pytest.raises(InvalidInput, match="waits for the township"):
+        await decide(world, claim.id, "approve", "a2")  # answered: checked again first
+    await decide(world, claim.id, "check", "c3", actor=here)
+    assert (await decide(world, claim.id, "approve", "a3")).claim.state is ClaimState.APPROVED
+    notices = await table_rows(world.uow, "outbox", kind="claim_decision")
+    assert [json.loads(n["params"])["state"] for n in notices] == ["needs_info", "approved"]

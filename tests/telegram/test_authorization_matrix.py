@@ -301,7 +301,8 @@ MATRIX = [
         },
     ),
     # subsidy claims (issue 10): keepers file for their station; staff of the county review
-    # and pay; operators see none; an admin has no station to file for.
+    # and pay; operators see (and, where the policy asks, check) their township's; an admin
+    # has no station to file for.
     (
         "/claim",
         {
@@ -317,7 +318,7 @@ MATRIX = [
         {
             "stranger": NOT_REGISTERED,
             "keeper": "You have no subsidy claims yet",
-            "operator": NOT_ALLOWED,
+            "operator": "No claims to review",
             "staff": "No claims to review",
             "admin": "Send the county code",
         },
@@ -327,7 +328,7 @@ MATRIX = [
         {
             "stranger": NOT_REGISTERED,
             "keeper": "You have no subsidy claims yet",
-            "operator": NOT_ALLOWED,
+            "operator": "No claims to review",  # their own township's, whatever is asked
             "staff": OUTSIDE,
             "admin": "No claims to review",
         },
@@ -337,7 +338,7 @@ MATRIX = [
         {
             "stranger": NOT_REGISTERED,
             "keeper": "No claim #1",
-            "operator": NOT_ALLOWED,
+            "operator": "No claim #1",
             "staff": "No claim #1",
             "admin": "No claim #1",
         },

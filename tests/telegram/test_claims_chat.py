@@ -283,3 +283,28 @@ async def test_the_monthly_reward_needs_no_filing_and_is_reviewed_and_paid(
     assert "paid" in mine.text and "paid: 500.00 yuan" in mine.text
     notices = await rows(app, "SELECT params FROM outbox WHERE kind = 'claim_decision'")
     assert [json.loads(n["params"])["state"] for n in notices] == ["approved", "paid"]
+
+
+async def test_a_township_operator_checks_before_staff_approve(app, chat, people, clock):
+    from bot.services.policy import default_policy, to_json
+    from bot.services.subsidy_rules import ClaimsPolicy
+
+    policy = default_policy().model_copy(update={"claims": ClaimsPolicy(township_check=True)})
+    async with app.uow(write=True) as uow:
+        await uow.policies.put(app.net.county_a, to_json(policy), "test", clock.now())
+        await uow.commit()
+    keeper = await people.register(100, Role.KEEPER, "A-S1", language="en")
+    operator = await people.register(150, Role.TOWNSHIP_OPERATOR, "A-T1", language="en")
+    staff = await people.register(200, Role.COUNTY_STAFF, "A", language="en")
+    await ship(app, clock, keeper, ["SF1000000000"])
+    await close_october(app, clock)
+    number, *_ = await file_parcel_claim(chat, keeper)
+    early = await chat.press(staff, await chat.send(staff, "/claims"), "Approve")
+    assert "waits for the township's check" in early.text + " ".join(early.alerts)
+    queue = await chat.send(operator, "/claims")
+    assert f"Claim #{number}" in queue.text and "Approve" not in str(queue.buttons)
+    checked = await chat.press(operator, queue, "Checked")
+    assert f"Checked: claim #{number} goes on to county staff" in checked.text
+    cards = await chat.send(staff, "/claims")
+    assert "✔ Checked by the township" in cards.text
+    assert "Approved" in (await chat.press(staff, cards, "Approve")).text

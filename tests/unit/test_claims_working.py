@@ -109,6 +109,7 @@ def test_flags_ask_a_person_to_look():
     [
         (ClaimState.DRAFT, ClaimStep.SUBMIT, ClaimState.SUBMITTED),
         (ClaimState.SUBMITTED, ClaimStep.ASK_INFO, ClaimState.NEEDS_INFO),
+        (ClaimState.SUBMITTED, ClaimStep.CHECK, ClaimState.SUBMITTED),
         (ClaimState.NEEDS_INFO, ClaimStep.SUBMIT, ClaimState.SUBMITTED),
         (ClaimState.SUBMITTED, ClaimStep.APPROVE, ClaimState.APPROVED),
         (ClaimState.SUBMITTED, ClaimStep.REJECT, ClaimState.REJECTED),
@@ -124,6 +125,7 @@ def test_every_other_transition_is_refused_with_what_the_claim_is():
         (ClaimState.DRAFT, ClaimStep.SUBMIT),
         (ClaimState.NEEDS_INFO, ClaimStep.SUBMIT),
         (ClaimState.SUBMITTED, ClaimStep.ASK_INFO),
+        (ClaimState.SUBMITTED, ClaimStep.CHECK),
         (ClaimState.SUBMITTED, ClaimStep.APPROVE),
         (ClaimState.SUBMITTED, ClaimStep.REJECT),
         (ClaimState.APPROVED, ClaimStep.PAY),

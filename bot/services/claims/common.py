@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain.claims import (
     EXCLUDED_LABELS,
     ClaimLine,
+    ClaimStep,
     ClaimView,
     Flag,
     Working,
@@ -55,6 +56,7 @@ class ClaimCard:
     duplicate_images: dict[str, list[int]] = field(default_factory=dict)  # sha → claims
     events: list = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
+    township_checked: bool = False
 
     @property
     def flags(self) -> list[str]:
@@ -190,17 +192,29 @@ async def card(uow: UnitOfWork, claim: ClaimView, timezone: str, *, history=Fals
         others = await uow.claims.claims_with_image(item.sha256, claim.id)
         if others:
             duplicates[item.sha256] = others
-    events = await uow.claims.events(claim.id) if history else []
-    names = await uow.people.names(e.by_person for e in events if e.by_person)
+    events = await uow.claims.events(claim.id)
+    names = await uow.people.names(e.by_person for e in events if e.by_person) if history else {}
     return ClaimCard(
         claim,
         timezone,
         await rule_name(uow, claim),
         await remaining_budget(uow, claim),
         duplicates,
-        events,
+        events if history else [],
         names,
+        checked(events),
     )
+
+
+def checked(events) -> bool:
+    """Checked by the township since it was last submitted."""
+    last = None
+    for event in events:
+        if event.step == ClaimStep.SUBMIT.value or event.step == "file":
+            last = None
+        elif event.step == ClaimStep.CHECK.value:
+            last = event
+    return last is not None
 
 
 def decision_notices(claim: ClaimView, state: str, reason: str | None, key: str, keepers):

@@ -16,11 +16,13 @@ from bot.services.authz import Action, Actor, authorize
 from bot.services.claims.common import (
     ClaimCard,
     card,
+    checked,
     claim_in_scope,
     decision_notices,
     remaining_budget,
 )
 from bot.services.env import Env
+from bot.services.policy import load_policy
 from bot.services.ports import UnitOfWork
 
 
@@ -48,7 +50,7 @@ class ClaimList:
 
 def _reason(text: str, step: ClaimStep) -> str:
     reason = " ".join((text or "").split())
-    if step is not ClaimStep.APPROVE and len(reason) < 2:
+    if step not in (ClaimStep.APPROVE, ClaimStep.CHECK) and len(reason) < 2:
         if step is ClaimStep.REJECT:
             raise InvalidInput(
                 N_("Give a reason for the rejection, e.g. 运单重复 (waybill used twice).")
@@ -57,25 +59,46 @@ def _reason(text: str, step: ClaimStep) -> str:
     return reason[:500]
 
 
+STEP_ACTION = {
+    ClaimStep.APPROVE: Action.REVIEW_CLAIM,
+    ClaimStep.REJECT: Action.REVIEW_CLAIM,
+    ClaimStep.ASK_INFO: Action.REVIEW_CLAIM,
+    ClaimStep.CHECK: Action.CHECK_CLAIM,
+}
+
+
 async def decide_claim(command: DecideClaim, actor: Actor, uow: UnitOfWork, env: Env) -> Decided:
     try:
         step = ClaimStep(command.step)
     except ValueError:
         raise InvalidInput(N_("Choose approve, reject or ask for information.")) from None
-    if step not in (ClaimStep.APPROVE, ClaimStep.REJECT, ClaimStep.ASK_INFO):
+    if step not in STEP_ACTION:
         raise InvalidInput(N_("Choose approve, reject or ask for information."))
-    authorize(actor, Action.REVIEW_CLAIM)
-    claim, _ = await claim_in_scope(uow, actor, Action.REVIEW_CLAIM, command.claim_id)
+    action = STEP_ACTION[step]
+    authorize(actor, action)
+    claim, station = await claim_in_scope(uow, actor, action, command.claim_id)
     if await uow.claims.event_by_key(command.request_key) is not None:
         return Decided(claim, replay=True)  # the same press again
     reason = _reason(command.reason, step)
     after = next_state(claim.id, claim.state, step)
     now = env.clock.now()
+    _, policy = await load_policy(uow, station.county_id)
+    if step is ClaimStep.CHECK and not policy.claims.township_check:
+        raise InvalidInput(N_("Your county's claims need no township check."))
     if step is ClaimStep.APPROVE:
+        if policy.claims.township_check and not checked(await uow.claims.events(claim.id)):
+            raise InvalidInput(
+                N_("Claim #{number} waits for the township's check before it can be approved."),
+                number=claim.id,
+            )
         await _check_budget(uow, claim)
         await _check_parcels(uow, claim)
     if not await uow.claims.set_state(
-        claim.id, expect=claim.state.value, state=after, now=now, decided_by=actor.person_id
+        claim.id,
+        expect=claim.state.value,
+        state=after,
+        now=now,
+        decided_by=None if step is ClaimStep.CHECK else actor.person_id,
     ):
         raise InvalidInput(N_("Claim #{number} changed meanwhile; look again."), number=claim.id)
     if step is ClaimStep.APPROVE:
@@ -94,10 +117,11 @@ async def decide_claim(command: DecideClaim, actor: Actor, uow: UnitOfWork, env:
     )
     fresh = await uow.claims.get(claim.id)
     assert fresh is not None
-    keepers = await uow.recipients.keepers(claim.county_id)
-    await uow.outbox.enqueue(
-        decision_notices(fresh, after.value, reason, command.request_key, keepers), now
-    )
+    if step is not ClaimStep.CHECK:  # a check is not a decision: the keeper waits on
+        keepers = await uow.recipients.keepers(claim.county_id)
+        await uow.outbox.enqueue(
+            decision_notices(fresh, after.value, reason, command.request_key, keepers), now
+        )
     return Decided(fresh)
 
 
@@ -194,11 +218,21 @@ async def list_claims(query: ListClaims, actor: Actor, uow: UnitOfWork, env: Env
                 state=query.state[:20],
                 states=", ".join(s.value for s in ClaimState),
             ) from None
+    township = None
     if actor.scope.station_id is not None:
         station = await uow.network.station_by_id(actor.scope.station_id)
         if station is None:
             raise NotFound(N_("Your station no longer exists. Ask county staff."))
         county_id, timezone, station_id = station.county_id, station.county_timezone, station.id
+    elif actor.scope.township_id is not None:
+        # A township operator: the claims of their township's stations, to check.
+        county = await uow.network.county_by_id(actor.scope.county_id or 0)
+        if county is None:
+            raise NotFound(N_("No county has the code {code}."), code="")
+        county_id, timezone, station_id = county.id, county.timezone, None
+        township = actor.scope.township_id
+        if states is None:
+            states = [ClaimState.SUBMITTED.value]
     else:
         county = await _county(uow, actor, query.county_code)
         county_id, timezone, station_id = county.id, county.timezone, None
@@ -207,6 +241,12 @@ async def list_claims(query: ListClaims, actor: Actor, uow: UnitOfWork, env: Env
     found = await uow.claims.listing(
         county_id, states=states, station_id=station_id, period=query.period
     )
+    if township is not None:
+        stations = {}
+        for claim in found:
+            if claim.station_id not in stations:
+                stations[claim.station_id] = await uow.network.station_by_id(claim.station_id)
+        found = [c for c in found if stations[c.station_id].township_id == township]
     cards = [await card(uow, claim, timezone) for claim in found[: query.limit]]
     by_state: dict[str, int] = {}
     for claim in found:
