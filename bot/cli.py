@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.commands.channels import add_channels_parser
 
     add_channels_parser(sub)
+    # subsidy claims (issue 10)
+    from bot.commands.claims import add_claims_parser
+
+    add_claims_parser(sub)
     return parser
 
 
@@ -96,4 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.channels import channels
 
         return asyncio.run(channels(settings, args))
+    if args.command == "claims":  # subsidy claims (issue 10)
+        from bot.commands.claims import claims
+
+        return asyncio.run(claims(settings, args))
     raise AssertionError(args.command)

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     dingtalk_api_base: str = Field(
         default="https://oapi.dingtalk.com", description="DingTalk custom robots' API base URL"
     )
+    # subsidy claims (issue 10): where evidence photos and files are kept (never deleted)
+    evidence_dir: str = Field(
+        default="./data/evidence",
+        description="Directory of the evidence store for subsidy claims (photos, files)",
+    )
 
     @field_validator(
         "bot_token",

@@ -511,3 +511,100 @@ office_robots = Table(
     Column("next_send_at", UTCDateTime, nullable=True),
     UniqueConstraint("kind", "fingerprint", name="uq_office_robots_kind_fingerprint"),
 )
+# --- subsidy claims (issue 10) -------------------------------------------------------------
+
+# A claim for money under a county subsidy rule (bot.services.subsidy_rules). Its amount
+# and working (which parcels counted, which did not and why) are computed by the services.
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("county_id", Integer, ForeignKey("counties.id"), nullable=False),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("rule_code", String(20), nullable=False),
+    Column("rule_kind", String(20), nullable=False),  # per_parcel | upstream_reward | other
+    Column("fund", String(40), nullable=False),  # the subsidy account it is paid from
+    Column("period", String(7), nullable=False),
+    # draft | submitted | needs_info | approved | rejected | paid (bot.domain.claims)
+    Column("state", String(12), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("working", Text, nullable=False, server_default="{}"),  # JSON
+    Column("flags", Text, nullable=False, server_default="[]"),  # JSON list of Flag values
+    Column("description", Text, nullable=True),
+    Column("policy_version", Integer, nullable=False),
+    Column("filed_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("decided_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("payment_ref", String(100), nullable=True),
+    Column("request_key", String(120), nullable=False, unique=True),
+    Index("ix_claims_county_state", "county_id", "state"),
+    # One live ledger-backed claim per station, rule and month (a rejected one may be
+    # filed again; "other" claims may be several).
+    Index(
+        "uq_claims_live",
+        "station_id",
+        "rule_code",
+        "period",
+        unique=True,
+        sqlite_where=text("state <> 'rejected' AND rule_kind <> 'other'"),
+        postgresql_where=text("state <> 'rejected' AND rule_kind <> 'other'"),
+    ),
+)
+
+# The parcels behind a per-parcel claim, each with its share of the amount in fen.
+claim_lines = Table(
+    "claim_lines",
+    metadata,
+    Column("claim_id", Integer, ForeignKey("claims.id"), primary_key=True),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), primary_key=True),
+    Column("tracking_no", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Index("ix_claim_lines_tracking", "tracking_no"),
+)
+
+# A tracking number backs at most one approved claim, across stations: approving a claim
+# inserts its parcels here, and the primary key refuses a second one in the database.
+approved_parcels = Table(
+    "approved_parcels",
+    metadata,
+    Column("tracking_no", String(40), primary_key=True),
+    Column("claim_id", Integer, ForeignKey("claims.id"), nullable=False),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
+    Index("ix_approved_parcels_entry", "entry_id"),
+)
+
+# Every transition of a claim: who, when, why. One row per request key, so a double tap
+# moves a claim once.
+claim_events = Table(
+    "claim_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", Integer, ForeignKey("claims.id"), nullable=False),
+    Column("step", String(12), nullable=False),
+    Column("state_before", String(12), nullable=True),
+    Column("state_after", String(12), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("by_person", Integer, ForeignKey("people.id"), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("request_key", String(120), nullable=False, unique=True),
+    Index("ix_claim_events_claim", "claim_id"),
+)
+
+# Evidence files (photos of receipts, waybills) kept in the evidence store; never deleted
+# while the claim exists (the foreign key holds them to it).
+claim_evidence = Table(
+    "claim_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", Integer, ForeignKey("claims.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("media_type", String(60), nullable=True),
+    Column("sent_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("request_key", String(120), nullable=False, unique=True),
+    UniqueConstraint("claim_id", "sha256", name="uq_claim_evidence_claim_sha256"),
+    Index("ix_claim_evidence_sha256", "sha256"),
+)

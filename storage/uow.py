@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.engine import WRITE_OPTION
 from storage.repositories.activity import SqlActivityRepo
 from storage.repositories.audit import SqlAuditRepo
+
+# subsidy claims (issue 10)
+from storage.repositories.claims import SqlClaimRepo
 from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.job_runs import SqlJobRunRepo
@@ -63,6 +66,8 @@ class SqlUnitOfWork:
         self.activity = SqlActivityRepo(conn)
         # office IM (#12)
         self.robots = SqlRobotRepo(conn)
+        # subsidy claims (issue 10)
+        self.claims = SqlClaimRepo(conn)
         return self
 
     async def commit(self) -> None:

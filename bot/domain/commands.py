@@ -330,3 +330,104 @@ __all__ = [
     "UsualUnitPrice",
     "VoidEntry",
 ]
+
+
+# --- subsidy claims (issue 10) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimOptions(Query):
+    """The subsidy rules a keeper can file under, and for one rule the months open to it."""
+
+    rule_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviewClaim(Query):
+    """The working a claim would have, computed from the ledger; nothing is written."""
+
+    rule_code: str
+    period: str
+
+
+@dataclass(frozen=True)
+class FileClaim(Command):
+    """A keeper's claim (a draft until submitted). `amount_fen` and `description` are for
+    "other" rules only; a per-parcel claim's amount is computed from the ledger."""
+
+    rule_code: str
+    period: str
+    amount_fen: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class AddEvidence(Command):
+    """A photo or file kept in the evidence store (the front end stored the bytes)."""
+
+    claim_id: int
+    sha256: str
+    size: int
+    path: str
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitClaim(Command):
+    """Submit a draft, or answer staff's question on a claim that needs information."""
+
+    claim_id: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideClaim(Command):
+    """County staff: approve, reject (reason required) or ask for information (question
+    required). `step` is a bot.domain.claims.ClaimStep value."""
+
+    claim_id: int
+    step: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MarkClaimsPaid(Command):
+    """A batch of approved claims paid, with the payment reference (转账凭证号)."""
+
+    claim_ids: tuple[int, ...]
+    payment_ref: str
+
+
+@dataclass(frozen=True)
+class ListClaims(Query):
+    """Claims in the actor's scope (a keeper: their station's); staff may name a county,
+    a state and a month."""
+
+    county_code: str | None = None
+    state: str | None = None
+    period: str | None = None
+    limit: int = 30
+
+
+@dataclass(frozen=True)
+class ShowClaim(Query):
+    claim_id: int
+
+
+@dataclass(frozen=True)
+class ClaimStatement(Query):
+    """The county's claims of a month for the finance bureau; its parcel lines stream from
+    the caller's unit of work (run it with one)."""
+
+    county_code: str
+    period: str
+
+
+@dataclass(frozen=True)
+class ClaimForecast(Query):
+    """What a per-parcel rule comes to for every station of a county's month, computed
+    from the ledger as each station's claim would be (for staff's budget planning)."""
+
+    county_code: str
+    rule_code: str
+    period: str

@@ -54,6 +54,8 @@ class NoticeKind(StrEnum):
     STRANDED_DIGEST = "stranded_digest"  # to county staff: stations with many waiting
     DECISION = "decision"  # to a keeper: county staff decided on the station
     DIALOG_EXPIRED = "dialog_expired"  # to whoever left a form unfinished
+    # subsidy claims (issue 10); not mutable: it is the keeper's own money
+    CLAIM_DECISION = "claim_decision"  # to a keeper: staff decided on the station's claim
 
 
 # Categories of the kinds; a kind missing here (dialog_expired) cannot be muted: it

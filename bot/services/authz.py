@@ -27,6 +27,12 @@ class Action(StrEnum):
     VIEW_LEDGER = "view_ledger"
     DECIDE_REMOVAL = "decide_removal"
     OPEN_EXCEPTION = "open_exception"
+    # subsidy claims (issue 10)
+    FILE_CLAIM = "file_claim"
+    VIEW_CLAIMS = "view_claims"
+    REVIEW_CLAIM = "review_claim"
+    PAY_CLAIM = "pay_claim"
+    CHECK_CLAIM = "check_claim"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -48,6 +54,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # Only a keeper writes a station's ledger: staff see it, never type into it.
     Role.KEEPER: frozenset({Action.VIEW_STATION, Action.RECORD_LEDGER, Action.VIEW_LEDGER}),
 }
+# subsidy claims (issue 10): a keeper files for their own station; county staff review and
+# mark paid within their county; an admin reviews anywhere but has no station to file for.
+ROLE_ACTIONS[Role.ADMIN] -= {Action.FILE_CLAIM}
+ROLE_ACTIONS[Role.COUNTY_STAFF] |= {Action.VIEW_CLAIMS, Action.REVIEW_CLAIM, Action.PAY_CLAIM}
+ROLE_ACTIONS[Role.KEEPER] |= {Action.FILE_CLAIM, Action.VIEW_CLAIMS}
+# Where the county's policy asks for it, a township operator checks claims first.
+ROLE_ACTIONS[Role.TOWNSHIP_OPERATOR] |= {Action.VIEW_CLAIMS, Action.CHECK_CLAIM}
 
 
 @dataclass(frozen=True)

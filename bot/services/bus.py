@@ -23,9 +23,14 @@ from bot.domain.ledger import EntryView
 from bot.domain.unit_prices import UsualPrice
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
+from bot.services.claims import filing as claim_filing
+from bot.services.claims import forecast as claim_forecast
+from bot.services.claims import review as claim_review
+from bot.services.claims import statement as claim_statement
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
+from bot.services.forms.claim_forms import CLAIM_FORMS
 from bot.services.ledger import corrections, month, prices, recording, shelf
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.reminders import ReminderService
@@ -66,6 +71,18 @@ USE_CASES: dict[type, UseCase] = {
     c.UsualUnitPrice: prices.usual_unit_price,
     # office IM (#12)
     c.ChooseNoticeChannel: identity.choose_notice_channel,
+    # subsidy claims (issue 10)
+    c.ClaimOptions: claim_filing.claim_options,
+    c.PreviewClaim: claim_filing.preview_claim,
+    c.FileClaim: claim_filing.file_claim,
+    c.AddEvidence: claim_filing.add_evidence,
+    c.SubmitClaim: claim_filing.submit_claim,
+    c.DecideClaim: claim_review.decide_claim,
+    c.MarkClaimsPaid: claim_review.mark_paid,
+    c.ListClaims: claim_review.list_claims,
+    c.ShowClaim: claim_review.show_claim,
+    c.ClaimStatement: claim_statement.claim_statement,
+    c.ClaimForecast: claim_forecast.claim_forecast,
 }
 
 
@@ -73,7 +90,7 @@ class Services:
     def __init__(self, uow: UnitOfWorkFactory, env: Env) -> None:
         self.uow = uow
         self.env = env
-        self.forms = FormEngine(LEDGER_FORMS)
+        self.forms = FormEngine({**LEDGER_FORMS, **CLAIM_FORMS})  # claims: issue 10
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
         self.scoring = ScoringService(uow, env.clock, lease=env.job_lease)
@@ -135,3 +152,14 @@ class LiveFormContext:
 
     async def usual_price(self, product: str, unit: str) -> UsualPrice | None:
         return await self.services.run(c.UsualUnitPrice(product, unit), self.actor)
+
+    # subsidy claims (issue 10)
+    async def claim_rules(self) -> list[tuple[str, str, str]]:
+        return (await self.services.run(c.ClaimOptions(), self.actor)).rules
+
+    async def claim_periods(self, rule_code: str) -> list[str]:
+        return (await self.services.run(c.ClaimOptions(rule_code), self.actor)).periods
+
+    async def claim_preview(self, rule_code: str, period: str) -> dict:
+        preview = await self.services.run(c.PreviewClaim(rule_code, period), self.actor)
+        return {"working": preview.computed.working, "flags": preview.computed.flags}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.clock import Clock
 from bot.domain.periods import Period
+from bot.services.claims.rewards import REWARD_JOB, create_reward_claims
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.reminders import ReminderService
 from bot.services.scoring import SCORING, ScoringService, first_scored_month
@@ -63,6 +64,8 @@ async def run_due(
             result = await scoring.score(county.code, previous, trigger=trigger, dry_run=dry_run)
             if result.claimed or result.dry_run:
                 report.add(f"scoring {county.code} {previous}")
+        # subsidy claims (issue 10): the month's upstream reward, once the month is scored
+        await _reward_claims(uow_factory, clock, county, previous, scoring, trigger, report)
         if local.day >= policy.reminders.nudge_day:
             result = await reminders.nudge(county.code, trigger=trigger, dry_run=dry_run)
             if result.claimed:
@@ -72,3 +75,22 @@ async def run_due(
             if result.claimed:
                 report.add(f"{result.job} {county.code} {result.key}")
     return report
+
+
+async def _reward_claims(uow_factory, clock, county, period, scoring, trigger, report):
+    """The monthly reward claims of a scored month (bot.services.claims.rewards)."""
+    async with uow_factory() as uow:
+        scored = await uow.job_runs.finished(SCORING, county.id, str(period))
+        done = await uow.job_runs.finished(REWARD_JOB, county.id, str(period))
+    if report.dry_run:
+        # Due once the month is scored: now, if this dry run would score it.
+        if not done and (scored or f"scoring {county.code} {period}" in report.ran):
+            report.add(f"{REWARD_JOB} {county.code} {period}")
+        return
+    if not scored or done:
+        return
+    async with uow_factory(write=True) as uow:
+        run = await create_reward_claims(uow, county, period, clock.now(), scoring.claimer, trigger)
+        await uow.commit()
+    if run.claimed:
+        report.add(f"{REWARD_JOB} {county.code} {period}")

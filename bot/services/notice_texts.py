@@ -221,6 +221,32 @@ def dialog_expired_text(p: Mapping[str, Any], t: Translator) -> str:
     return t(DIALOG_EXPIRED, minutes=p["minutes"])
 
 
+# subsidy claims (issue 10)
+CLAIM_DECISION_TEXTS = {
+    "approved": N_("Subsidy claim #{number} ({station}, {period}) was approved: {amount} yuan."),
+    "rejected": N_("Subsidy claim #{number} ({station}, {period}) was rejected. Reason: {reason}"),
+    "needs_info": N_(
+        "County staff ask about subsidy claim #{number} ({station}, {period}): {reason}\n"
+        "Answer from your list of claims."
+    ),
+    "paid": N_(
+        "Subsidy claim #{number} ({station}, {period}) was paid: {amount} yuan. "
+        "Payment reference: {reason}"
+    ),
+}
+
+
+def claim_decision_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        CLAIM_DECISION_TEXTS[p["state"]],
+        number=p["number"],
+        station=p["station"],
+        period=p["period"],
+        amount=format_fen(p["amount_fen"]),
+        reason=p["reason"],
+    )
+
+
 TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.VERDICT: verdict_text,
     NoticeKind.DIGEST: digest_text,
@@ -231,4 +257,6 @@ TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.STRANDED_DIGEST: stranded_digest_text,
     NoticeKind.DECISION: decision_text,
     NoticeKind.DIALOG_EXPIRED: dialog_expired_text,
+    # subsidy claims (issue 10)
+    NoticeKind.CLAIM_DECISION: claim_decision_text,
 }

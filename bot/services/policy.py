@@ -20,6 +20,7 @@ from bot.domain.network import Tier
 from bot.domain.policy import MonthMetrics
 from bot.domain.text import N_
 from bot.services.ports import UnitOfWork
+from bot.services.subsidy_rules import ClaimsPolicy, SubsidyRule, check_unique_codes
 
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "samples" / "policy_default.toml"
 
@@ -93,13 +94,21 @@ class CountyPolicy(Strict):
     assessment: AssessmentPolicy = AssessmentPolicy()
     ladder: LadderPolicy = LadderPolicy()
     reminders: ReminderPolicy = ReminderPolicy()
+    # subsidy claims (issue 10): the county's subsidy rules, [[subsidies]] in the file
+    subsidies: list[SubsidyRule] = []
+    claims: ClaimsPolicy = ClaimsPolicy()
 
     @model_validator(mode="after")
     def _every_tier(self) -> CountyPolicy:
         missing = [tier.value for tier in Tier if tier not in self.thresholds]
         if missing:
             raise ValueError(f"thresholds missing for tier(s): {', '.join(missing)}")
+        check_unique_codes(self.subsidies)
         return self
+
+    def subsidy_rule(self, code: str):
+        """The subsidy rule with this code, or None."""
+        return next((rule for rule in self.subsidies if rule.code == code), None)
 
     def thresholds_for(self, tier: Tier) -> Thresholds:
         return self.thresholds[tier].fen()

@@ -6,11 +6,19 @@ imports a database library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
+from bot.domain.claims import (
+    ClaimEvent,
+    ClaimLine,
+    ClaimView,
+    Evidence,
+    Parcel,
+    StatementLine,
+)
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
@@ -445,6 +453,83 @@ class RobotRepo(Protocol):
         """The county's robots that are not removed."""
 
 
+# --- subsidy claims (issue 10) ---------------------------------------------------------
+
+
+class ClaimRepo(Protocol):
+    async def add(self, values: dict[str, Any]) -> int | None:
+        """The new claim's id; None when its request_key was already used (a retry)."""
+
+    async def by_request_key(self, request_key: str) -> ClaimView | None: ...
+    async def get(self, claim_id: int) -> ClaimView | None: ...
+    async def live(self, station_id: int, rule_code: str, period: str) -> ClaimView | None:
+        """The station's claim under a ledger-backed rule for the month, unless rejected."""
+
+    async def listing(
+        self,
+        county_id: int,
+        *,
+        states: Iterable[str] | None = None,
+        station_id: int | None = None,
+        period: str | None = None,
+    ) -> list[ClaimView]:
+        """Claims of the county (of one station), oldest first."""
+
+    async def set_state(
+        self,
+        claim_id: int,
+        *,
+        expect: str,
+        state: str,
+        now: datetime,
+        decided_by: int | None = None,
+        payment_ref: str | None = None,
+    ) -> bool:
+        """Compare-and-set: True when the claim was in `expect` and is now in `state`."""
+
+    async def add_event(self, values: dict[str, Any]) -> bool:
+        """Record a transition; False when its request_key was already used."""
+
+    async def event_by_key(self, request_key: str) -> ClaimEvent | None: ...
+    async def events(self, claim_id: int) -> list[ClaimEvent]: ...
+    async def add_lines(self, lines: list[ClaimLine]) -> None: ...
+    async def lines(self, claim_id: int) -> list[ClaimLine]: ...
+    async def approve_lines(self, claim_id: int) -> None:
+        """Make the claim's parcels approved: a tracking number already approved in another
+        claim is refused by the database (an integrity error)."""
+
+    async def approved_owners(self, tracking_nos: Iterable[str]) -> dict[str, int]:
+        """{tracking number: the approved claim it backs} for those that back one."""
+
+    async def open_owners(self, tracking_nos: Iterable[str], exclude: int) -> dict[str, int]:
+        """{tracking number: another claim not yet decided that lists it}."""
+
+    async def approved_claim_of_entry(self, entry_id: int) -> int | None: ...
+    async def add_evidence(self, values: dict[str, Any]) -> int | None:
+        """The evidence row's id; None when its request key or (claim, sha256) exists."""
+
+    async def evidence(self, claim_id: int) -> list[Evidence]: ...
+    async def claims_with_image(self, sha256: str, exclude: int) -> list[int]: ...
+    async def spent_fen(self, county_id: int, rule_code: str, year: int) -> int:
+        """Approved and paid amounts of the rule for months of the year."""
+
+    async def upstream_parcels(self, station_id: int, period: str) -> list[Parcel]:
+        """The station's upstream shipment entries of the month (not the reversals)."""
+
+    async def upstream_counts(self, station_id: int, periods: list[str]) -> list[int]:
+        """Net upstream parcel counts of the months, in the order given."""
+
+    def county_upstream_parcels(
+        self, county_id: int, period: str
+    ) -> AsyncIterator[tuple[int, Parcel, int | None]]:
+        """(station, parcel, the approved claim its tracking number backs or None) for every
+        upstream shipment of the county's month, by station and entry, streamed."""
+
+    def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+        """Every parcel behind the approved and paid claims of the county's month, by claim
+        and entry, streamed (a county's month can hold a million of them)."""
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
@@ -461,6 +546,8 @@ class UnitOfWork(Protocol):
     activity: ActivityRepo
     # office IM (#12)
     robots: RobotRepo
+    # subsidy claims (issue 10)
+    claims: ClaimRepo
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -11,6 +11,7 @@ from bot.bootstrap import App
 from handlers.telegram import (
     alerts,
     basics,
+    claims,  # subsidy claims (issue 10)
     corrections,
     edits,
     fallback,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         oneline,
         alerts,
         notice_channel,  # office IM (#12)
+        claims,  # subsidy claims (issue 10); before edits and the fallback
         edits,
         fallback,
     )

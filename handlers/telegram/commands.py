@@ -136,6 +136,30 @@ COMMANDS = (
     Command("cancel", N_("Cancel the current step")),
 )
 
+# subsidy claims (issue 10)
+COMMANDS += (
+    Command("claim", N_("File a subsidy claim; /claim 12 shows claim 12"), Action.FILE_CLAIM),
+    Command(
+        "claims",
+        N_("Subsidy claims: yours, or the county's review queue"),
+        Action.VIEW_CLAIMS,
+        example="/claims",
+        desk_example="/claims submitted 2026-10",
+    ),
+    Command(
+        "submit",
+        N_("Submit a draft claim: /submit <number>"),
+        Action.FILE_CLAIM,
+        example="/submit 12",
+    ),
+    Command(
+        "claims_paid",
+        N_("Mark approved claims paid: /claims_paid <reference> <numbers>"),
+        Action.PAY_CLAIM,
+        example="/claims_paid 2026-11-财政-0042 12 13",
+    ),
+)
+
 
 def commands_for(actor: Actor) -> list[Command]:
     return [c for c in COMMANDS if c.action is None or can(actor, c.action)]

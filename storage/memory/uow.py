@@ -13,6 +13,9 @@ from types import TracebackType
 
 from storage.memory.activity import MemoryActivityRepo
 from storage.memory.audit import MemoryAuditRepo
+
+# subsidy claims (issue 10)
+from storage.memory.claims import MemoryClaimRepo
 from storage.memory.decisions import MemoryDecisionRepo
 from storage.memory.invites import MemoryInviteRepo
 from storage.memory.job_runs import MemoryJobRunRepo
@@ -61,6 +64,8 @@ class MemoryUnitOfWork:
         self.activity = MemoryActivityRepo(tx)
         # office IM (#12)
         self.robots = MemoryRobotRepo(tx)
+        # subsidy claims (issue 10)
+        self.claims = MemoryClaimRepo(tx)
         return self
 
     @property

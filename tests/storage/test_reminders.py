@@ -102,6 +102,8 @@ async def test_due_catches_up_after_downtime_and_runs_once(uow_factory, clock, c
     )
     ran = sorted(first.ran + second.ran)
     assert ran == [
+        "claim_rewards A 2026-10",  # subsidy claims (issue 10): once, after scoring
+        "claim_rewards B 2026-10",
         "idle A 2026-11-25",
         "idle B 2026-11-25",
         "nudge A 2026-11",

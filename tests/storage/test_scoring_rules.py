@@ -142,6 +142,8 @@ async def test_a_dry_run_of_everything_due_writes_nothing(uow_factory, clock, co
     clock._now = at("2026-11-25")  # scoring of October, nudges, idle and stranded are due
     dry = await run_due(uow_factory, clock, trigger="cli", dry_run=True)
     assert dry.dry_run and sorted(dry.ran) == [
+        "claim_rewards A 2026-10",  # subsidy claims (issue 10): after scoring
+        "claim_rewards B 2026-10",
         "idle A 2026-11-25",
         "idle B 2026-11-25",
         "nudge A 2026-11",

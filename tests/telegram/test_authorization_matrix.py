@@ -311,6 +311,69 @@ MATRIX = [
             "admin": "come here",
         },
     ),
+    # subsidy claims (issue 10): keepers file for their station; staff of the county review
+    # and pay; operators see (and, where the policy asks, check) their township's; an admin
+    # has no station to file for.
+    (
+        "/claim",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Which subsidy?",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/claims",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "You have no subsidy claims yet",
+            "operator": "No claims to review",
+            "staff": "No claims to review",
+            "admin": "Send the county code",
+        },
+    ),
+    (
+        "/claims B",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "You have no subsidy claims yet",
+            "operator": "No claims to review",  # their own township's, whatever is asked
+            "staff": OUTSIDE,
+            "admin": "No claims to review",
+        },
+    ),
+    (
+        "/claim 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No claim #1",
+            "operator": "No claim #1",
+            "staff": "No claim #1",
+            "admin": "No claim #1",
+        },
+    ),
+    (
+        "/claims_paid PAY-1 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": "No claim #1",
+            "admin": "No claim #1",
+        },
+    ),
+    (
+        "/submit 1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "No claim #1",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]

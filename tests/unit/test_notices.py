@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.services import mutes
 from bot.services import notice_builders as build
 from bot.services.authz import Actor
+from bot.services.claims.common import decision_notices as claim_decision_notices
 from bot.services.notice_fanout import fan_out
 from bot.services.notice_plaintext import as_text, chosen
 from bot.services.notice_texts import TEXTS, render
@@ -100,6 +101,11 @@ def every_kind() -> list:
         updated_at=datetime(2026, 10, 1, tzinfo=UTC),
     )
     notices.append(expired_notice(dialog, timedelta(minutes=30), "telegram"))
+    # subsidy claims (issue 10)
+    claim = SimpleNamespace(
+        id=7, station_id=1, amount_fen=14_600, period="2026-10", station_name="Station A-S1"
+    )
+    notices += claim_decision_notices(claim, "needs_info", "请补充运单照片", "tg:1:x", KEEPERS)
     return notices
 
 
@@ -168,8 +174,10 @@ def test_a_text_channel_offers_actions_as_numbered_replies():
     assert "1. 决定：A-S1 Station A-S1" in zh
 
 
-def test_only_the_dialog_notice_cannot_be_muted():
-    assert set(NoticeKind) - set(KIND_CATEGORY) == {NoticeKind.DIALOG_EXPIRED}
+def test_only_answers_to_the_readers_own_action_cannot_be_muted():
+    # The dialog notice answers an unfinished form; a claim decision, the keeper's own claim.
+    unmutable = {NoticeKind.DIALOG_EXPIRED, NoticeKind.CLAIM_DECISION}
+    assert set(NoticeKind) - set(KIND_CATEGORY) == unmutable
 
 
 # --- the core names no channel ---------------------------------------------------------

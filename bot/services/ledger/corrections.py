@@ -80,6 +80,18 @@ async def _voidable(
         raise InvalidInput(
             N_("Entry #{id} was already voided (by #{by})."), id=entry.id, by=entry.reversed_by_id
         )
+    # subsidy claims (issue 10): an entry behind an approved claim stays as it is, even
+    # under a staff exception to the closed month
+    claim = await uow.claims.approved_claim_of_entry(entry.id)
+    if claim is not None:
+        raise NotAllowed(
+            N_(
+                "Entry #{id} backs approved subsidy claim #{claim}; it cannot be voided. "
+                "Ask county staff."
+            ),
+            id=entry.id,
+            claim=claim,
+        )
     await _check_open(uow, station, entry, now)
     return entry
 
