@@ -462,3 +462,56 @@ chat_states = Table(
     Column("migrated_to", String(100), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# --- the notice board: public QR codes, profiles, scans (issue 11) -----------------------
+
+# A station's public code, printed on its poster. Only the newest generation that is not
+# revoked answers; revoking issues generation + 1.
+station_codes = Table(
+    "station_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revoked_by", Integer, ForeignKey("people.id"), nullable=True),
+    # The /revoke_qr that issued this generation: a retry of it finds this code and
+    # revokes nothing more.
+    Column("request_key", String(120), nullable=True, unique=True),
+    UniqueConstraint("station_id", "generation"),
+)
+
+# What the keeper puts on the notice board (their own words), one row per station.
+station_profiles = Table(
+    "station_profiles",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("hours", String(100), nullable=False, server_default=""),
+    Column("services", String(300), nullable=False, server_default=""),
+    Column("fees", String(300), nullable=False, server_default=""),
+    Column("contact", String(20), nullable=False),  # bot.domain.board.ContactShown
+    Column("phone", String(20), nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("request_key", String(120), nullable=False),
+)
+
+# A keeper's daily check-in by scanning the station's code: one per station and local day.
+station_checkins = Table(
+    "station_checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("day", Date, nullable=False),  # in the county's zone
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat_e6", Integer, nullable=False),  # as the phone claimed it
+    Column("lon_e6", Integer, nullable=False),
+    Column("distance_m", Integer, nullable=True),  # NULL: the station has no position
+    Column("verified", Boolean, nullable=False),  # within the geofence, by location only
+    Column("flag", String(40), nullable=True),  # e.g. impossible_move
+    Column("request_key", String(120), nullable=False, unique=True),
+    UniqueConstraint("station_id", "day"),
+)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.engine import WRITE_OPTION
 from storage.repositories.activity import SqlActivityRepo
 from storage.repositories.audit import SqlAuditRepo
+from storage.repositories.board import SqlBoardRepo
 from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.job_runs import SqlJobRunRepo
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.decisions = SqlDecisionRepo(conn)
         self.recipients = SqlRecipientRepo(conn)
         self.activity = SqlActivityRepo(conn)
+        self.board = SqlBoardRepo(conn)  # the notice board (issue 11)
         return self
 
     async def commit(self) -> None:

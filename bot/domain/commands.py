@@ -275,6 +275,59 @@ class FindTracked(Query):
     direction: str  # ledger.TRACKED values: "down" | "up"
 
 
+# --- the notice board (issue 11) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StationQrCode(Command):
+    """The station's public QR code, issued the first time it is asked for (a write, so
+    it has a request key); the same code every time after, until revoked. `code`: a
+    station code in the reader's scope; None: the keeper's own station."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeStationQr(Command):
+    """/revoke_qr CODE: the station's printed code stops working; a new one is issued."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ScanStation(Query):
+    """Someone opened a station's deep link (`/start s_…`): what the scan means for them."""
+
+    payload: str
+
+
+@dataclass(frozen=True)
+class ShowProfile(Query):
+    """The notice-board profile of the keeper's own station."""
+
+
+@dataclass(frozen=True)
+class SaveProfile(Command):
+    """The keeper's notice board: opening hours, services, fee standards, what contact to
+    show (a ContactShown value) and the public phone."""
+
+    hours: str
+    services: str
+    fees: str
+    contact: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CheckInAtStation(Command):
+    """The keeper scanned their own station's code and shared a location (micro-degrees,
+    as the phone claims it)."""
+
+    payload: str
+    lat_e6: int
+    lon_e6: int
+
+
 __all__ = [
     "CloseParcel",
     "Command",

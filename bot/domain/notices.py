@@ -54,6 +54,10 @@ class NoticeKind(StrEnum):
     STRANDED_DIGEST = "stranded_digest"  # to county staff: stations with many waiting
     DECISION = "decision"  # to a keeper: county staff decided on the station
     DIALOG_EXPIRED = "dialog_expired"  # to whoever left a form unfinished
+    # the notice board (issue 11), to county staff
+    PROFILE_CHANGED = "profile_changed"  # a keeper changed the station's notice board
+    POSITION_PROPOSED = "position_proposed"  # a station without GPS: a first check-in's
+    CHECKIN_FLAGGED = "checkin_flagged"  # an impossible sequence of claimed locations
 
 
 # Categories of the kinds; a kind missing here (dialog_expired) cannot be muted: it

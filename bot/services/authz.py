@@ -27,6 +27,12 @@ class Action(StrEnum):
     VIEW_LEDGER = "view_ledger"
     DECIDE_REMOVAL = "decide_removal"
     OPEN_EXCEPTION = "open_exception"
+    # the notice board (issue 11)
+    EDIT_PROFILE = "edit_profile"
+    PRINT_POSTER = "print_poster"
+    REVOKE_QR = "revoke_qr"
+    CHECK_IN = "check_in"
+    INSPECT = "inspect"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -48,6 +54,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # Only a keeper writes a station's ledger: staff see it, never type into it.
     Role.KEEPER: frozenset({Action.VIEW_STATION, Action.RECORD_LEDGER, Action.VIEW_LEDGER}),
 }
+# the notice board (issue 11): only a keeper edits their board and checks in; keepers and
+# staff print posters; staff revoke a printed code; staff and operators inspect.
+_BOARD_ACTIONS = {
+    Role.COUNTY_STAFF: {Action.PRINT_POSTER, Action.REVOKE_QR, Action.INSPECT},
+    Role.TOWNSHIP_OPERATOR: {Action.INSPECT},
+    Role.KEEPER: {Action.EDIT_PROFILE, Action.PRINT_POSTER, Action.CHECK_IN},
+}
+ROLE_ACTIONS[Role.ADMIN] -= {Action.EDIT_PROFILE, Action.CHECK_IN}
+for _role, _actions in _BOARD_ACTIONS.items():
+    ROLE_ACTIONS[_role] |= _actions
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ from bot.domain import commands as c
 from bot.domain.ledger import EntryView
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
+from bot.services.board import checkins as board_checkins
+from bot.services.board import codes as board_codes
+from bot.services.board import profile as board_profile
+from bot.services.board.forms import BOARD_FORMS
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
 from bot.services.forms import LEDGER_FORMS, FormEngine
@@ -61,6 +65,13 @@ USE_CASES: dict[type, UseCase] = {
     c.DecideRemoval: ladder.decide_removal,
     c.ReinstateStation: ladder.reinstate_station,
     c.OpenLockException: ladder.open_lock_exception,
+    # the notice board (issue 11)
+    c.StationQrCode: board_codes.station_qr,
+    c.RevokeStationQr: board_codes.revoke_station_qr,
+    c.ScanStation: board_codes.scan_station,
+    c.ShowProfile: board_profile.show_profile,
+    c.SaveProfile: board_profile.save_profile,
+    c.CheckInAtStation: board_checkins.check_in,
 }
 
 
@@ -68,7 +79,8 @@ class Services:
     def __init__(self, uow: UnitOfWorkFactory, env: Env) -> None:
         self.uow = uow
         self.env = env
-        self.forms = FormEngine(LEDGER_FORMS)
+        # The notice-board form (issue 11) rides the same engine.
+        self.forms = FormEngine({**LEDGER_FORMS, **BOARD_FORMS})
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
         self.scoring = ScoringService(uow, env.clock)

@@ -220,6 +220,43 @@ def dialog_expired_text(p: Mapping[str, Any], t: Translator) -> str:
     return t(DIALOG_EXPIRED, minutes=p["minutes"])
 
 
+# --- the notice board (issue 11) ------------------------------------------------------
+
+
+def profile_changed_text(p: Mapping[str, Any], t: Translator) -> str:
+    lines = [
+        t("{station} ({code}) changed its notice board:", station=p["station"], code=p["code"])
+    ]
+    lines += [
+        t("Opening hours: {hours}", hours=p["hours"] or "—"),
+        t("Services: {services}", services=p["services"] or "—"),
+        t("Fee standards: {fees}", fees=p["fees"] or "—"),
+    ]
+    return "\n".join(lines)
+
+
+def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "{station} ({code}) has no position on file. Its keeper checked in at {position} "
+        "(as the phone claims it). If that is the station, put it in the network file's "
+        "latitude and longitude columns and import the file again.",
+        station=p["station"],
+        code=p["code"],
+        position=p["position"],
+    )
+
+
+def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Check-in at {station} ({code}) flagged: {km} km from the same keeper's previous "
+        "check-in {minutes} minutes before. A location is what the phone claims.",
+        station=p["station"],
+        code=p["code"],
+        km=p["km"],
+        minutes=p["minutes"],
+    )
+
+
 TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.VERDICT: verdict_text,
     NoticeKind.DIGEST: digest_text,
@@ -230,4 +267,8 @@ TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.STRANDED_DIGEST: stranded_digest_text,
     NoticeKind.DECISION: decision_text,
     NoticeKind.DIALOG_EXPIRED: dialog_expired_text,
+    # the notice board (issue 11)
+    NoticeKind.PROFILE_CHANGED: profile_changed_text,
+    NoticeKind.POSITION_PROPOSED: position_proposed_text,
+    NoticeKind.CHECKIN_FLAGGED: checkin_flagged_text,
 }

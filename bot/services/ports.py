@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
+from bot.domain.board import CheckIn, StationCodeRecord, StationProfile
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
@@ -401,6 +402,50 @@ class ActivityRepo(Protocol):
         """{station: parcels waiting since before `before`, oldest first}."""
 
 
+# --- the notice board (issue 11) --------------------------------------------------------
+
+
+class BoardRepo(Protocol):
+    """Stations' public codes, notice-board profiles and keepers' check-ins."""
+
+    async def live_code(self, station_id: int) -> StationCodeRecord | None:
+        """The station's newest code that is not revoked."""
+
+    async def code(self, code: str) -> StationCodeRecord | None:
+        """The record of a printed code, revoked or not."""
+
+    async def last_generation(self, station_id: int) -> int:
+        """The newest generation issued for the station (0: none yet)."""
+
+    async def add_code(
+        self,
+        station_id: int,
+        generation: int,
+        code: str,
+        now: datetime,
+        request_key: str | None = None,
+    ) -> bool:
+        """False when that generation exists already (another issue won)."""
+
+    async def code_issued_by(self, request_key: str) -> StationCodeRecord | None:
+        """The code a /revoke_qr issued (its request key), if it ran already."""
+
+    async def revoke_code(self, code: str, by: int | None, now: datetime) -> bool:
+        """Compare-and-set: True for the one call that revoked it."""
+
+    async def profile(self, station_id: int) -> StationProfile | None: ...
+    async def put_profile(self, profile: StationProfile, by: int | None, request_key: str) -> bool:
+        """Upsert; False when this request key was the last write already (a retry)."""
+
+    async def add_checkin(self, checkin: CheckIn, request_key: str) -> int | None:
+        """The new id; None when the station has a check-in that day (or a retry)."""
+
+    async def checkin_on(self, station_id: int, day: date) -> CheckIn | None: ...
+    async def last_checkin_by(self, person_id: int) -> CheckIn | None: ...
+    async def checkins(self, station_id: int, first: date, last: date) -> list[CheckIn]:
+        """Check-ins between two local days, inclusive, oldest first."""
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
@@ -415,6 +460,7 @@ class UnitOfWork(Protocol):
     decisions: DecisionRepo
     recipients: RecipientRepo
     activity: ActivityRepo
+    board: BoardRepo  # the notice board (issue 11)
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -18,8 +18,11 @@ from handlers.telegram import (
     month,
     oneline,
     parcels,
+    posters,
+    scans,
     shelf,
     start,
+    station_profile,
     stations,
 )
 from handlers.telegram.fsm import SqlStorage
@@ -33,9 +36,13 @@ from handlers.telegram.pipeline.transaction import PipelineDispatcher, UpdateTra
 def get_routers() -> list[Router]:
     # Order matters: /cancel and friends first so they work in every dialog state; the
     # fallback last.
+    # The notice board's dialogs (issue 11) sit right after /start, before the ledger's
+    # forms and the one-line parser, so their own states answer first.
+    board = (scans, station_profile, posters)
     modules = (
         basics,
         start,
+        *board,
         invites,
         stations,
         month,

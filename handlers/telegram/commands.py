@@ -128,6 +128,25 @@ COMMANDS = (
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),
+    # the notice board (issue 11)
+    Command(
+        "profile",
+        N_("Your notice board: hours, services, fees, contact shown"),
+        Action.EDIT_PROFILE,
+    ),
+    Command(
+        "poster",
+        N_("Print the notice-board poster with the station's QR code"),
+        Action.PRINT_POSTER,
+        example="/poster",
+        desk_example="/poster DEMO-S001",
+    ),
+    Command(
+        "revoke_qr",
+        N_("Stop a printed QR code working and issue a new one: /revoke_qr <code>"),
+        Action.REVOKE_QR,
+        example="/revoke_qr DEMO-S001",
+    ),
 )
 
 

@@ -13,6 +13,7 @@ from types import TracebackType
 
 from storage.memory.activity import MemoryActivityRepo
 from storage.memory.audit import MemoryAuditRepo
+from storage.memory.board import MemoryBoardRepo
 from storage.memory.decisions import MemoryDecisionRepo
 from storage.memory.invites import MemoryInviteRepo
 from storage.memory.job_runs import MemoryJobRunRepo
@@ -56,6 +57,7 @@ class MemoryUnitOfWork:
         self.decisions = MemoryDecisionRepo(tx)
         self.recipients = MemoryRecipientRepo(tx)
         self.activity = MemoryActivityRepo(tx)
+        self.board = MemoryBoardRepo(tx)  # the notice board (issue 11)
         return self
 
     @property

@@ -300,6 +300,38 @@ MATRIX = [
             "admin": "is not closed",
         },
     ),
+    # The notice board (issue 11): keepers write their own board; staff revoke printed
+    # codes in their county, admins anywhere.
+    (
+        "/profile",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Your notice board",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/revoke_qr A-S3",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": QR,
+            "admin": QR,
+        },
+    ),
+    (
+        "/revoke_qr B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": QR,
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]

@@ -1,0 +1,96 @@
+"""The notice board's results as text, for every channel: the public card a villager
+sees, the answer to a revoked code, a check-in, the keeper's profile."""
+
+from __future__ import annotations
+
+from bot.domain.board import ContactShown, StationProfile
+from bot.domain.network import StationCard
+from bot.i18n import Translator
+from bot.presenters.texts import local_time
+
+
+def place_line(card: StationCard) -> str:
+    return f"{card.name} · {card.village_name} · {card.township_name} · {card.county_name}"
+
+
+def contact_line(profile: StationProfile | None, keeper: str | None, t: Translator) -> str | None:
+    """The keeper's contact as they chose to show it; None when they show nothing."""
+    if profile is None:
+        shown = ContactShown.NAME
+    else:
+        shown = profile.contact
+    if shown is ContactShown.NONE or not keeper:
+        return None
+    if shown is ContactShown.NAME_AND_PHONE and profile and profile.phone:
+        return t("Keeper: {name}, phone {phone}", name=keeper, phone=profile.phone)
+    return t("Keeper: {name}", name=keeper)
+
+
+def profile_lines(profile: StationProfile | None, t: Translator) -> list[str]:
+    p = profile or StationProfile(0)
+    return [
+        t("Opening hours: {hours}", hours=p.hours or "—"),
+        t("Services: {services}", services=p.services or "—"),
+        t("Fee standards: {fees}", fees=p.fees or "—"),
+    ]
+
+
+def public_card(
+    card: StationCard, profile: StationProfile | None, keeper: str | None, t: Translator
+) -> str:
+    """What anyone scanning the poster sees: nothing beyond what the board shows."""
+    lines = [t("Village service station"), place_line(card), *profile_lines(profile, t)]
+    contact = contact_line(profile, keeper, t)
+    if contact:
+        lines.append(contact)
+    return "\n".join(lines)
+
+
+def revoked_text(
+    card: StationCard, profile: StationProfile | None, keeper: str | None, t: Translator
+) -> str:
+    lines = [
+        t("This code is no longer valid."),
+        t(
+            "Ask at {station} for its new poster, or call the county e-commerce office "
+            "(县商务局) of {county}.",
+            station=card.name,
+            county=card.county_name,
+        ),
+    ]
+    contact = contact_line(profile, keeper, t)
+    if contact:
+        lines.append(contact)
+    return "\n".join(lines)
+
+
+def checkin_text(result, t: Translator) -> str:
+    c, card = result.checkin, result.card
+    when = local_time(c.at, card.county_timezone)
+    if result.already:
+        head = t("{station} already checked in today at {time}.", station=card.name, time=when)
+    else:
+        head = t("Checked in at {station}, {time}.", station=card.name, time=when)
+    if c.verified:
+        body = t(
+            "Verified by location: {distance} m from the station (within {fence} m).",
+            distance=c.distance_m,
+            fence=result.geofence_m,
+        )
+    elif c.distance_m is None:
+        body = t(
+            "Not verified: the station has no position on file yet; county staff will be "
+            "asked to confirm this one."
+        )
+    else:
+        body = t(
+            "Not verified: your phone says you are {distance} m from the station "
+            "(more than {fence} m).",
+            distance=c.distance_m,
+            fence=result.geofence_m,
+        )
+    if c.flag:
+        body += "\n" + t(
+            "Flagged: far from your previous check-in a short while ago. County staff are told."
+        )
+    return head + "\n" + body

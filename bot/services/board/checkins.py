@@ -1,0 +1,127 @@
+"""The keeper's daily check-in: they scan their own station's code and share a location.
+
+A location is what the phone claims. Within the county's geofence (300 m by default) of
+the station's recorded position the check-in is *verified by location* — nothing more is
+ever claimed. Farther, it is kept unverified with the distance. One check-in per station
+and local day; a second is answered with the first. A station without a position gets the
+first check-in's location proposed to county staff; two check-ins farther apart than a
+car could go in the time between them are flagged to staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from bot.domain.board import CheckIn, Position, ScanKind, distance_m, impossible_move
+from bot.domain.commands import CheckInAtStation, ScanStation
+from bot.domain.errors import InvalidInput
+from bot.domain.network import StationCard
+from bot.domain.notices import Notice, NoticeKind
+from bot.domain.text import N_
+from bot.services.authz import Action, Actor, authorize
+from bot.services.board.codes import scan_station
+from bot.services.env import Env
+from bot.services.policy import load_policy
+from bot.services.ports import UnitOfWork
+
+IMPOSSIBLE = "impossible_move"
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    card: StationCard
+    checkin: CheckIn
+    geofence_m: int
+    already: bool  # the station had checked in that day: this is the first one
+
+
+def station_position(card: StationCard) -> Position | None:
+    if card.latitude is None or card.longitude is None:
+        return None
+    return Position(
+        int(Decimal(card.latitude) * 1_000_000), int(Decimal(card.longitude) * 1_000_000)
+    )
+
+
+def local_day(card: StationCard, env: Env) -> date:
+    return env.clock.now().astimezone(ZoneInfo(card.county_timezone)).date()
+
+
+async def check_in(
+    command: CheckInAtStation, actor: Actor, uow: UnitOfWork, env: Env
+) -> CheckInResult:
+    authorize(actor, Action.CHECK_IN)
+    scan = await scan_station(ScanStation(command.payload), actor, uow, env)
+    if scan.kind is not ScanKind.CHECK_IN:
+        raise InvalidInput(N_("This is not your station's code: check in at your own station."))
+    card = scan.card
+    if not (
+        -90_000_000 <= command.lat_e6 <= 90_000_000
+        and -180_000_000 <= command.lon_e6 <= 180_000_000
+    ):
+        raise InvalidInput(N_("That location is not valid. Share your location again."))
+    _, policy = await load_policy(uow, card.county_id)
+    fence = policy.board.geofence_m
+    day, now = local_day(card, env), env.clock.now()
+    earlier = await uow.board.checkin_on(card.id, day)
+    if earlier is not None:
+        return CheckInResult(card, earlier, fence, already=True)
+    here = Position(command.lat_e6, command.lon_e6)
+    station = station_position(card)
+    distance = distance_m(here, station) if station else None
+    previous = await uow.board.last_checkin_by(actor.person_id)  # type: ignore[arg-type]
+    flagged = previous is not None and impossible_move(previous.position, previous.at, here, now)
+    checkin = CheckIn(
+        0,
+        card.id,
+        day,
+        actor.person_id,  # type: ignore[arg-type]
+        now,
+        here,
+        distance,
+        verified=distance is not None and distance <= fence and not flagged,
+        flag=IMPOSSIBLE if flagged else None,
+    )
+    new_id = await uow.board.add_checkin(checkin, command.request_key)
+    if new_id is None:  # a retry, or another update of the same day won
+        found = await uow.board.checkin_on(card.id, day)
+        assert found is not None
+        return CheckInResult(card, found, fence, already=True)
+    stored = await uow.board.checkin_on(card.id, day)
+    assert stored is not None
+    await _tell_staff(uow, card, stored, previous if flagged else None, now)
+    return CheckInResult(card, stored, fence, already=False)
+
+
+async def _tell_staff(uow: UnitOfWork, card, checkin: CheckIn, previous, now) -> None:
+    notices: list[Notice] = []
+    staff = await uow.recipients.staff(card.county_id)
+    base = {"station": card.name, "code": card.code}
+    if station_position(card) is None and checkin.flag is None:
+        # Once per station (the dedup key): the first plausible claim is proposed.
+        notices += [
+            Notice(
+                f"position:{card.id}:{r.person_id}",
+                NoticeKind.POSITION_PROPOSED,
+                {**base, "position": checkin.position.text()},
+                person_id=r.person_id,
+            )
+            for r in staff
+        ]
+    if previous is not None:
+        km = distance_m(previous.position, checkin.position) // 1000
+        minutes = int((checkin.at - previous.at).total_seconds() // 60)
+        notices += [
+            Notice(
+                f"checkin_flag:{checkin.id}:{r.person_id}",
+                NoticeKind.CHECKIN_FLAGGED,
+                {**base, "km": km, "minutes": minutes},
+                person_id=r.person_id,
+            )
+            for r in staff
+        ]
+    if notices:
+        await uow.outbox.enqueue(notices, now)

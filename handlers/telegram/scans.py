@@ -1,0 +1,98 @@
+"""A station's poster QR code scanned (`/start s_…`): the scan does what the scanner needs.
+
+The core decides what the scan means (`ScanStation`: the payload and the scanner's role);
+this module only shows it: the keeper of that station is asked for the day's check-in
+location, a keeper of another station is told so, staff in scope start an inspection,
+anyone else sees the public card, and an old (revoked) poster says whom to call.
+"""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from bot.domain.board import ScanKind
+from bot.domain.commands import CheckInAtStation, ScanStation
+from bot.i18n import Translator
+from bot.presenters.board import checkin_text, public_card, revoked_text
+from bot.services.authz import Action, Actor
+from bot.services.bus import Services
+from handlers.telegram.keys import message_key
+from handlers.telegram.routing import Routes
+
+router = Routes("scans")
+
+
+class CheckInDialog(StatesGroup):
+    location = State()
+
+
+def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=t("📍 Send my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def on_scan(
+    message: Message, payload: str, state: FSMContext, actor: Actor, t: Translator, services
+) -> None:
+    """Called by /start for a station-code payload."""
+    scan = await services.run(ScanStation(payload), actor)
+    card = scan.card
+    if scan.kind is ScanKind.REVOKED:
+        await message.answer(revoked_text(card, scan.profile, scan.keeper_name, t))
+        return
+    if scan.kind is ScanKind.OTHER_STATION:
+        await message.answer(
+            t(
+                "This is the code of {station} ({code}), not your station. To check in, scan "
+                "the poster at your own station.",
+                station=card.name,
+                code=card.code,
+            )
+        )
+        return
+    if scan.kind is ScanKind.CHECK_IN:
+        await state.set_state(CheckInDialog.location)
+        await state.set_data({"payload": payload})
+        await message.answer(
+            t(
+                "Check-in at {station}: share your location with the button below (or /cancel).",
+                station=card.name,
+            ),
+            reply_markup=location_keyboard(t),
+        )
+        return
+    await message.answer(public_card(card, scan.profile, scan.keeper_name, t))
+
+
+@router.message(StateFilter(CheckInDialog.location), F.location, flags={"action": Action.CHECK_IN})
+async def location_for_checkin(
+    message: Message, state: FSMContext, actor: Actor, t: Translator, services: Services
+) -> None:
+    payload = (await state.get_data()).get("payload", "")
+    spot = message.location
+    result = await services.run(
+        CheckInAtStation(
+            payload,
+            round(spot.latitude * 1_000_000),
+            round(spot.longitude * 1_000_000),
+            request_key=message_key(message),
+        ),
+        actor,
+    )
+    await state.clear()
+    await message.answer(checkin_text(result, t), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(StateFilter(CheckInDialog.location), flags={"action": Action.CHECK_IN})
+async def not_a_location(message: Message, t: Translator) -> None:
+    await message.answer(
+        t("Please share your location with the button below, or /cancel."),
+        reply_markup=location_keyboard(t),
+    )
