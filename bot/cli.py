@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_parser(sub)
     add_updates_parser(sub)
     add_job_parsers(sub)
+    # the notice board (issue 11)
+    from bot.commands.poster import add_poster_parser
+
+    add_poster_parser(sub)
     return parser
 
 
@@ -87,4 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.jobs import policy
 
         return asyncio.run(policy(settings, args))
+    if args.command == "poster":  # the notice board (issue 11)
+        from bot.commands.poster import posters
+
+        return asyncio.run(posters(settings, args))
     raise AssertionError(args.command)

@@ -288,6 +288,16 @@ class StationQrCode(Command):
 
 
 @dataclass(frozen=True)
+class StationPosters(Command):
+    """/poster, `python -m bot poster`: what goes on the notice-board poster of one station
+    (`station`: a code; None: the keeper's own) or of every station of a county. Issues a
+    station's code the first time (a write)."""
+
+    station: str | None = None
+    county: str | None = None
+
+
+@dataclass(frozen=True)
 class RevokeStationQr(Command):
     """/revoke_qr CODE: the station's printed code stops working; a new one is issued."""
 

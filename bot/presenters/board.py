@@ -94,3 +94,33 @@ def checkin_text(result, t: Translator) -> str:
             "Flagged: far from your previous check-in a short while ago. County staff are told."
         )
     return head + "\n" + body
+
+
+def poster_rows(content, t: Translator) -> list[tuple[str, str]]:
+    """The poster's labelled lines: hours, services, fees, and the contact shown."""
+    p = content.profile or StationProfile(content.card.id)
+    rows = [
+        (t("Opening hours"), p.hours),
+        (t("Services"), p.services),
+        (t("Fee standards"), p.fees),
+    ]
+    contact = contact_line(content.profile, content.keeper, t)
+    if contact:
+        rows.append((t("Contact"), contact))
+    return rows
+
+
+def poster_words(content, t: Translator) -> dict[str, object]:
+    """Everything the poster says, in the reader's language (the adapter draws it)."""
+    card = content.card
+    return {
+        "heading": content.heading,
+        "title": card.name,
+        "subtitle": f"{card.village_name} · {card.township_name} · {card.county_name}",
+        "rows": poster_rows(content, t),
+        "scan_hint": t(
+            "Scan with your phone: services and fees, rate the station, complaints, "
+            "parcel-arrival notices"
+        ),
+        "footer": t("Station {code} · village e-commerce service station", code=card.code),
+    }

@@ -24,6 +24,7 @@ from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
 from bot.services.board import checkins as board_checkins
 from bot.services.board import codes as board_codes
+from bot.services.board import posters as board_posters
 from bot.services.board import profile as board_profile
 from bot.services.board.forms import BOARD_FORMS
 from bot.services.due import DueReport, run_due
@@ -68,6 +69,7 @@ USE_CASES: dict[type, UseCase] = {
     # the notice board (issue 11)
     c.StationQrCode: board_codes.station_qr,
     c.RevokeStationQr: board_codes.revoke_station_qr,
+    c.StationPosters: board_posters.station_posters,
     c.ScanStation: board_codes.scan_station,
     c.ShowProfile: board_profile.show_profile,
     c.SaveProfile: board_profile.save_profile,

@@ -8,15 +8,47 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.deep_linking import create_start_link
 
+from adapters.poster import PosterSheet, poster_pdf, poster_png
 from adapters.qr import qr_png
-from bot.domain.commands import RevokeStationQr
+from bot.domain.commands import RevokeStationQr, StationPosters
 from bot.i18n import Translator
+from bot.presenters.board import poster_words
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.keys import message_key
 from handlers.telegram.routing import Routes
 
 router = Routes("posters")
+
+
+@router.message(Command("poster"), flags={"action": Action.PRINT_POSTER})
+async def poster(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+) -> None:
+    code = (command.args or "").strip() or None
+    [content] = await services.run(
+        StationPosters(station=code, request_key=message_key(message)), actor
+    )
+    link = await create_start_link(bot, content.payload)
+    sheet = PosterSheet(**poster_words(content, t), link=link)
+    name = content.card.code
+    await bot.send_document(
+        message.chat.id,
+        BufferedInputFile(poster_pdf([sheet]), filename=f"{name}-poster.pdf"),
+        caption=t(
+            "The notice-board poster of {station}: print it on A4 and put it up by the door. "
+            "The QR code stays the same on every reprint until county staff revoke it.",
+            station=content.card.name,
+        ),
+    )
+    await bot.send_photo(
+        message.chat.id, BufferedInputFile(poster_png(sheet), filename=f"{name}-poster.png")
+    )
 
 
 @router.message(Command("revoke_qr"), flags={"action": Action.REVOKE_QR})

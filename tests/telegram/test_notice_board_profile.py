@@ -9,7 +9,7 @@ from tests.support.outbox import rendered
 from tests.telegram.test_notice_board_scans import station_code
 
 
-async def fill_profile(chat, keeper, contact_label: str, phone: str | None = None):
+async def fill_profile(chat, keeper, contact_label: str, phone: str | None = None, save="Save"):
     await chat.send(keeper, "/profile")
     await chat.send(keeper, "每天 8:00-20:00")
     await chat.send(keeper, "快递收发、代购代销、话费充值")
@@ -17,7 +17,7 @@ async def fill_profile(chat, keeper, contact_label: str, phone: str | None = Non
     step = await chat.press(keeper, step, contact_label)
     if phone is not None:
         step = await chat.send(keeper, phone)
-    return await chat.press(keeper, step, "Save")
+    return await chat.press(keeper, step, save)
 
 
 async def test_the_keeper_writes_the_board_and_staff_are_told(app, chat, people):

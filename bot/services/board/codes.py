@@ -49,7 +49,7 @@ class Scan:
     keeper_name: str | None = None  # shown only as the keeper's profile allows
 
 
-async def _card(uow: UnitOfWork, actor: Actor, code: str | None) -> StationCard:
+async def station_card(uow: UnitOfWork, actor: Actor, code: str | None) -> StationCard:
     if code is None:
         if actor.role is not Role.KEEPER or actor.scope.station_id is None:
             raise InvalidInput(N_("Send the station code, e.g. DEMO-S001."))
@@ -79,7 +79,7 @@ async def live_code(uow: UnitOfWork, card: StationCard, env: Env) -> StationCode
 
 async def station_qr(command: StationQrCode, actor: Actor, uow: UnitOfWork, env: Env) -> StationQr:
     authorize(actor, Action.PRINT_POSTER)
-    card = await _card(uow, actor, command.code)
+    card = await station_card(uow, actor, command.code)
     authorize(actor, Action.PRINT_POSTER, place_of(card))
     record = await live_code(uow, card, env)
     return StationQr(card, record.code, record.generation)
@@ -89,7 +89,7 @@ async def revoke_station_qr(
     command: RevokeStationQr, actor: Actor, uow: UnitOfWork, env: Env
 ) -> Revoked:
     authorize(actor, Action.REVOKE_QR)
-    card = await _card(uow, actor, command.code)
+    card = await station_card(uow, actor, command.code)
     authorize(actor, Action.REVOKE_QR, place_of(card))
     now = env.clock.now()
     # The same /revoke_qr redelivered must not revoke the code it has just issued.
