@@ -515,3 +515,71 @@ station_checkins = Table(
     Column("request_key", String(120), nullable=False, unique=True),
     UniqueConstraint("station_id", "day"),
 )
+
+# A visit by county staff or the township operator (现场检查).
+station_inspections = Table(
+    "station_inspections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False, index=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat_e6", Integer, nullable=False),
+    Column("lon_e6", Integer, nullable=False),
+    Column("distance_m", Integer, nullable=True),
+    Column("checklist", Text, nullable=False),  # JSON {item: ok}
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("photos", Text, nullable=False, server_default="[]"),  # JSON [file id]
+    Column("result", String(10), nullable=False),  # pass | fail
+    Column("request_key", String(120), nullable=False, unique=True),
+)
+
+# Villagers' stars, one per person and station (the latest counts).
+station_ratings = Table(
+    "station_ratings",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("channel", String(20), primary_key=True),
+    Column("external_id", String(100), primary_key=True),
+    Column("stars", Integer, nullable=False),
+    Column("rated_at", UTCDateTime, nullable=False),
+    CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),
+)
+
+# Complaints (举报监督): received → handled, the answer sent back to the villager.
+station_complaints = Table(
+    "station_complaints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("name", String(200), nullable=True),  # NULL: anonymous
+    Column("body", Text, nullable=False),
+    Column("photos", Text, nullable=False, server_default="[]"),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("handled_at", UTCDateTime, nullable=True),
+    Column("handled_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("request_key", String(120), nullable=False, unique=True),
+    Index("ix_station_complaints_filer", "channel", "external_id", "created_at"),
+)
+
+# Parcel-arrival notices: the ledger's keyed phone hash and last four, never the number.
+arrival_subscriptions = Table(
+    "arrival_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("phone_digest", String(64), nullable=False, index=True),
+    Column("last4", String(4), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "external_id", "phone_digest"),
+)

@@ -139,3 +139,83 @@ class CheckIn:
     distance_m: int | None  # None: the station has no position on file
     verified: bool  # within the geofence: "verified by location", nothing more
     flag: str | None = None
+
+
+# --- inspections, villagers' feedback, parcel-arrival notices --------------------------
+
+CHECKLIST_LABELS = {
+    "signage": N_("signage"),
+    "notice_board": N_("notice board"),
+    "fee_list": N_("fee list"),
+    "equipment": N_("equipment"),
+    "ledger": N_("ledger"),
+}
+
+
+class InspectionResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A visit by county staff or the township operator (现场检查)."""
+
+    id: int
+    station_id: int
+    person_id: int
+    at: datetime
+    position: Position
+    distance_m: int | None
+    checklist: dict[str, bool]  # item -> in order
+    notes: str
+    photos: tuple[str, ...]  # the channel's file ids
+    result: InspectionResult
+
+
+class ComplaintStatus(StrEnum):
+    RECEIVED = "received"
+    HANDLED = "handled"
+
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def new_reference() -> str:
+    return "TS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A villager's complaint (举报监督). Who filed it is kept to answer them (their chat),
+    never shown to staff when they chose to stay anonymous."""
+
+    id: int
+    reference: str
+    station_id: int
+    channel: str
+    external_id: str
+    chat_id: str
+    language: str | None
+    name: str | None  # None: anonymous
+    body: str
+    photos: tuple[str, ...]
+    status: ComplaintStatus
+    created_at: datetime
+    answer: str | None = None
+    handled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ArrivalSubscription:
+    """A villager asked to be told when a parcel for their number arrives. Only the ledger's
+    keyed hash of the number and its last four digits are kept."""
+
+    id: int
+    channel: str
+    external_id: str
+    chat_id: str
+    language: str | None
+    phone_digest: str
+    last4: str
+    created_at: datetime

@@ -329,6 +329,78 @@ class SaveProfile(Command):
 
 
 @dataclass(frozen=True)
+class RecordInspection(Command):
+    """A site inspection (现场检查) by staff or the township operator who scanned the code:
+    where the phone says they were, the county's checklist, notes, photos, the result."""
+
+    payload: str
+    lat_e6: int
+    lon_e6: int
+    checklist: tuple[tuple[str, bool], ...]
+    notes: str
+    photos: tuple[str, ...]
+    result: str  # InspectionResult
+
+
+@dataclass(frozen=True)
+class RateStation(Command):
+    payload: str
+    stars: int
+
+
+@dataclass(frozen=True)
+class FileComplaint(Command):
+    """A villager's complaint about the station whose code they scanned. `name` None:
+    anonymous. `chat_id` and `language` are where and how to send the answer."""
+
+    payload: str
+    body: str
+    photos: tuple[str, ...] = ()
+    name: str | None = None
+    chat_id: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowComplaint(Query):
+    """A complaint by its reference: to whoever filed it, or to staff in scope."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class AnswerComplaint(Command):
+    """Staff answer a complaint: it becomes handled and the answer goes to the villager."""
+
+    reference: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class SubscribeArrivals(Command):
+    """A villager shared their own phone contact: tell them when a parcel for it arrives.
+    `phone` is the full number, hashed at once and never stored."""
+
+    phone: str = field(repr=False)
+    chat_id: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class UnsubscribeArrivals(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class BoardActivity(Query):
+    """A station's check-ins (operating days) in a month, its inspections and open
+    complaints; `code` None: the keeper's own station."""
+
+    code: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
 class CheckInAtStation(Command):
     """The keeper scanned their own station's code and shared a location (micro-degrees,
     as the phone claims it)."""

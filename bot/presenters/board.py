@@ -124,3 +124,37 @@ def poster_words(content, t: Translator) -> dict[str, object]:
         ),
         "footer": t("Station {code} · village e-commerce service station", code=card.code),
     }
+
+
+def operating_days_line(activity, t: Translator) -> str:
+    """/month's line: the days the keeper checked in at the station this month."""
+    return t(
+        "Operating days (check-ins by scanning the poster): {days}, {verified} verified by "
+        "location",
+        days=activity.operating_days,
+        verified=activity.verified_days,
+    )
+
+
+def board_card_lines(activity, t: Translator) -> list[str]:
+    """The station card's notice-board part: check-ins, inspections, open complaints."""
+    lines = [operating_days_line(activity, t)]
+    zone = activity.card.county_timezone
+    if activity.checkins:
+        last = activity.checkins[-1]
+        where = (
+            t("verified by location")
+            if last.verified
+            else t("not verified, {distance} m away", distance=last.distance_m)
+            if last.distance_m is not None
+            else t("not verified, no station position")
+        )
+        lines.append(
+            t("Last check-in: {time} ({where})", time=local_time(last.at, zone), where=where)
+        )
+    for i in activity.inspections:
+        result = t("passed") if i.result == "pass" else t("failed")
+        lines.append(t("Inspection {time}: {result}", time=local_time(i.at, zone), result=result))
+    if activity.open_complaints:
+        lines.append(t("Complaints waiting for an answer: {n}", n=activity.open_complaints))
+    return lines

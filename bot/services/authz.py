@@ -33,6 +33,7 @@ class Action(StrEnum):
     REVOKE_QR = "revoke_qr"
     CHECK_IN = "check_in"
     INSPECT = "inspect"
+    ANSWER_COMPLAINT = "answer_complaint"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -57,7 +58,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 # the notice board (issue 11): only a keeper edits their board and checks in; keepers and
 # staff print posters; staff revoke a printed code; staff and operators inspect.
 _BOARD_ACTIONS = {
-    Role.COUNTY_STAFF: {Action.PRINT_POSTER, Action.REVOKE_QR, Action.INSPECT},
+    Role.COUNTY_STAFF: {
+        Action.PRINT_POSTER,
+        Action.REVOKE_QR,
+        Action.INSPECT,
+        Action.ANSWER_COMPLAINT,
+    },
     Role.TOWNSHIP_OPERATOR: {Action.INSPECT},
     Role.KEEPER: {Action.EDIT_PROFILE, Action.PRINT_POSTER, Action.CHECK_IN},
 }

@@ -22,8 +22,11 @@ from bot.domain import commands as c
 from bot.domain.ledger import EntryView
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
+from bot.services.board import arrivals as board_arrivals
 from bot.services.board import checkins as board_checkins
 from bot.services.board import codes as board_codes
+from bot.services.board import feedback as board_feedback
+from bot.services.board import inspections as board_inspections
 from bot.services.board import posters as board_posters
 from bot.services.board import profile as board_profile
 from bot.services.board.forms import BOARD_FORMS
@@ -74,6 +77,17 @@ USE_CASES: dict[type, UseCase] = {
     c.ShowProfile: board_profile.show_profile,
     c.SaveProfile: board_profile.save_profile,
     c.CheckInAtStation: board_checkins.check_in,
+    c.BoardActivity: board_checkins.board_activity,
+    c.RecordInspection: board_inspections.record_inspection,
+    c.RateStation: board_feedback.rate_station,
+    c.FileComplaint: board_feedback.file_complaint,
+    c.ShowComplaint: board_feedback.show_complaint,
+    c.AnswerComplaint: board_feedback.answer_complaint,
+    c.SubscribeArrivals: board_arrivals.subscribe,
+    c.UnsubscribeArrivals: board_arrivals.unsubscribe,
+    # An intake also tells villagers who asked for arrival notices (replaces the entry
+    # above: the ledger's own use case, then the notices, in the same transaction).
+    c.RecordIntake: board_arrivals.record_intake,
 }
 
 

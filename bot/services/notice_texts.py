@@ -257,6 +257,55 @@ def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
     )
 
 
+def complaint_text(p: Mapping[str, Any], t: Translator) -> str:
+    who = p["name"] or t("anonymous")
+    lines = [
+        t(
+            "Complaint {reference} about {station} ({code}) from {who}:",
+            reference=p["reference"],
+            station=p["station"],
+            code=p["code"],
+            who=who,
+        ),
+        p["body"],
+    ]
+    if p["photos"]:
+        lines.append(t("Photos: {n}", n=p["photos"]))
+    return "\n".join(lines)
+
+
+def complaint_answered_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Your complaint {reference} about {station} was handled. The county's answer: {answer}",
+        reference=p["reference"],
+        station=p["station"],
+        answer=p["answer"],
+    )
+
+
+def inspection_failed_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Inspection of {station} ({code}) by {inspector} failed. Problems: {problems}. "
+        "Notes: {notes}",
+        station=p["station"],
+        code=p["code"],
+        inspector=p["inspector"],
+        problems=", ".join(t(item) for item in p["problems"]) or "—",
+        notes=p["notes"] or "—",
+    )
+
+
+def parcel_arrived_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "A parcel for your number *{last4} has arrived at {station} ({village}). Pickup "
+        "code: {code}.",
+        last4=p["last4"],
+        station=p["station"],
+        village=p["village"],
+        code=p["pickup_code"],
+    )
+
+
 TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.VERDICT: verdict_text,
     NoticeKind.DIGEST: digest_text,
@@ -271,4 +320,8 @@ TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.PROFILE_CHANGED: profile_changed_text,
     NoticeKind.POSITION_PROPOSED: position_proposed_text,
     NoticeKind.CHECKIN_FLAGGED: checkin_flagged_text,
+    NoticeKind.COMPLAINT: complaint_text,
+    NoticeKind.COMPLAINT_ANSWERED: complaint_answered_text,
+    NoticeKind.INSPECTION_FAILED: inspection_failed_text,
+    NoticeKind.PARCEL_ARRIVED: parcel_arrived_text,
 }

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
-from bot.domain.board import CheckIn, StationCodeRecord, StationProfile
+from bot.domain.board import (
+    ArrivalSubscription,
+    CheckIn,
+    Complaint,
+    Inspection,
+    StationCodeRecord,
+    StationProfile,
+)
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.network import StationCard
@@ -444,6 +451,44 @@ class BoardRepo(Protocol):
     async def last_checkin_by(self, person_id: int) -> CheckIn | None: ...
     async def checkins(self, station_id: int, first: date, last: date) -> list[CheckIn]:
         """Check-ins between two local days, inclusive, oldest first."""
+
+    async def add_inspection(self, inspection: Inspection, request_key: str) -> int | None:
+        """The new id; None when this request key was recorded already (a retry)."""
+
+    async def inspections(self, station_id: int, limit: int = 5) -> list[Inspection]:
+        """The latest inspections, newest first."""
+
+    async def rate(
+        self, station_id: int, channel: str, external_id: str, stars: int, now: datetime
+    ) -> None:
+        """One rating per person and station: a new one replaces theirs."""
+
+    async def ratings(self, station_id: int) -> tuple[int, int]:
+        """(how many people rated, the sum of their stars)."""
+
+    async def add_complaint(self, complaint: Complaint, request_key: str) -> Complaint:
+        """The stored complaint; for a retried request key, the one it stored then."""
+
+    async def complaint(self, reference: str) -> Complaint | None: ...
+    async def complaints_since(self, channel: str, external_id: str, since: datetime) -> int:
+        """How many complaints this person filed since `since` (the rate limit)."""
+
+    async def handle_complaint(
+        self, reference: str, answer: str, by: int | None, now: datetime
+    ) -> bool:
+        """Compare-and-set received → handled; False when it was handled already."""
+
+    async def open_complaints(self, station_id: int) -> int: ...
+    async def subscribe(self, subscription: ArrivalSubscription) -> bool:
+        """False when this person already subscribed this number."""
+
+    async def unsubscribe(self, channel: str, external_id: str) -> int:
+        """Every subscription of the person ends; how many there were."""
+
+    async def subscriptions(self, phone_digest: str) -> list[ArrivalSubscription]: ...
+    async def subscriptions_of(
+        self, channel: str, external_id: str
+    ) -> list[ArrivalSubscription]: ...
 
 
 class UnitOfWork(Protocol):

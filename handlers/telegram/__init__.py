@@ -8,11 +8,14 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.bootstrap import App
 from handlers.telegram import (
     alerts,
+    arrivals,
     basics,
     corrections,
     edits,
     fallback,
+    feedback,
     forms,
+    inspections,
     invites,
     ladder,
     month,
@@ -38,7 +41,7 @@ def get_routers() -> list[Router]:
     # fallback last.
     # The notice board's dialogs (issue 11) sit right after /start, before the ledger's
     # forms and the one-line parser, so their own states answer first.
-    board = (scans, station_profile, posters)
+    board = (scans, station_profile, posters, inspections, feedback, arrivals)
     modules = (
         basics,
         start,

@@ -147,6 +147,18 @@ COMMANDS = (
         Action.REVOKE_QR,
         example="/revoke_qr DEMO-S001",
     ),
+    Command(
+        "answer",
+        N_("Answer a villager's complaint: /answer <number> <answer>"),
+        Action.ANSWER_COMPLAINT,
+        example="/answer TS-ABCD2345 已联系站长整改",
+    ),
+    Command(
+        "complaint",
+        N_("Where a complaint stands: /complaint <number>"),
+        example="/complaint TS-ABCD2345",
+    ),
+    Command("unsubscribe", N_("Stop parcel-arrival notices")),
 )
 
 

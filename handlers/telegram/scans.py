@@ -12,7 +12,8 @@ from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.board import ScanKind
 from bot.domain.commands import CheckInAtStation, ScanStation
@@ -20,22 +21,17 @@ from bot.i18n import Translator
 from bot.presenters.board import checkin_text, public_card, revoked_text
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
+from handlers.telegram.callbacks import BoardCb
+from handlers.telegram.inspections import start_inspection
 from handlers.telegram.keys import message_key
 from handlers.telegram.routing import Routes
+from handlers.telegram.share_buttons import location_keyboard
 
 router = Routes("scans")
 
 
 class CheckInDialog(StatesGroup):
     location = State()
-
-
-def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=t("📍 Send my location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
 
 
 async def on_scan(
@@ -68,7 +64,25 @@ async def on_scan(
             reply_markup=location_keyboard(t),
         )
         return
-    await message.answer(public_card(card, scan.profile, scan.keeper_name, t))
+    if scan.kind is ScanKind.INSPECTION:
+        await start_inspection(message, scan, state, t)
+        return
+    await message.answer(
+        public_card(card, scan.profile, scan.keeper_name, t), reply_markup=card_buttons(payload, t)
+    )
+
+
+def card_buttons(payload: str, t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("⭐ Rate the station"), callback_data=BoardCb(action="rate", code=payload)
+    )
+    builder.button(text=t("📝 Complaint"), callback_data=BoardCb(action="complain", code=payload))
+    builder.button(
+        text=t("📦 Parcel-arrival notices"), callback_data=BoardCb(action="notify", code=payload)
+    )
+    builder.adjust(2, 1)
+    return builder.as_markup()
 
 
 @router.message(StateFilter(CheckInDialog.location), F.location, flags={"action": Action.CHECK_IN})

@@ -6,11 +6,21 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from bot.domain.board import CheckIn, StationCodeRecord, StationProfile
-from storage.memory.state import Transaction, utc, utc_now
+from bot.domain.board import (
+    ArrivalSubscription,
+    CheckIn,
+    Complaint,
+    ComplaintStatus,
+    Inspection,
+    StationCodeRecord,
+    StationProfile,
+)
+from storage.memory.state import IntegrityError, Transaction, utc, utc_now
 
 CODES, PROFILES, CHECKINS = "station_codes", "station_profiles", "station_checkins"
 ISSUED_BY = "station_codes.request_key"  # request key -> code: the unique index
+INSPECTIONS, RATINGS = "station_inspections", "station_ratings"
+COMPLAINTS, SUBSCRIPTIONS = "station_complaints", "arrival_subscriptions"
 
 
 class MemoryBoardRepo:
@@ -104,3 +114,115 @@ class MemoryBoardRepo:
             c for c in self._checkins() if c.station_id == station_id and first <= c.day <= last
         ]
         return sorted(found, key=lambda c: c.day)
+
+    # --- inspections ------------------------------------------------------------------
+
+    async def add_inspection(self, inspection: Inspection, request_key: str) -> int | None:
+        self.tx.references("stations", inspection.station_id, "station_inspections.station_id")
+        self.tx.references("people", inspection.person_id, "station_inspections.person_id")
+        if any(key[1] == request_key for key in self.tx.read(INSPECTIONS)):
+            return None
+        new_id = self.tx.next_id(INSPECTIONS)
+        row = dataclasses.replace(inspection, id=new_id, at=utc_now(inspection.at))
+        self.tx.insert(INSPECTIONS, (new_id, request_key), row)
+        return new_id
+
+    async def inspections(self, station_id: int, limit: int = 5) -> list[Inspection]:
+        found = [i for i in self.tx.rows(INSPECTIONS) if i.station_id == station_id]
+        return sorted(found, key=lambda i: (i.at, i.id), reverse=True)[:limit]
+
+    # --- ratings and complaints -----------------------------------------------------------
+
+    async def rate(
+        self, station_id: int, channel: str, external_id: str, stars: int, now: datetime
+    ) -> None:
+        self.tx.references("stations", station_id, "station_ratings.station_id")
+        if not 1 <= stars <= 5:
+            raise IntegrityError("station_ratings: stars out of range")
+        self.tx.write(RATINGS)[(station_id, channel, external_id)] = (stars, utc_now(now))
+
+    async def ratings(self, station_id: int) -> tuple[int, int]:
+        stars = [v[0] for k, v in self.tx.read(RATINGS).items() if k[0] == station_id]
+        return len(stars), sum(stars)
+
+    async def add_complaint(self, complaint: Complaint, request_key: str) -> Complaint:
+        for key, row in self.tx.read(COMPLAINTS).items():
+            if key[1] == request_key:
+                return row
+        self.tx.references("stations", complaint.station_id, "station_complaints.station_id")
+        self.tx.unique(COMPLAINTS, lambda c: c.reference == complaint.reference, "reference")
+        new_id = self.tx.next_id(COMPLAINTS)
+        row = dataclasses.replace(complaint, id=new_id, created_at=utc_now(complaint.created_at))
+        self.tx.insert(COMPLAINTS, (new_id, request_key), row)
+        return row
+
+    def _complaint_key(self, reference: str):
+        return next(
+            (k for k, c in self.tx.read(COMPLAINTS).items() if c.reference == reference), None
+        )
+
+    async def complaint(self, reference: str) -> Complaint | None:
+        key = self._complaint_key(reference)
+        return self.tx.read(COMPLAINTS)[key] if key else None
+
+    async def complaints_since(self, channel: str, external_id: str, since: datetime) -> int:
+        return sum(
+            1
+            for c in self.tx.rows(COMPLAINTS)
+            if (c.channel, c.external_id) == (channel, external_id) and c.created_at >= since
+        )
+
+    async def handle_complaint(
+        self, reference: str, answer: str, by: int | None, now: datetime
+    ) -> bool:
+        key = self._complaint_key(reference)
+        if key is None or self.tx.read(COMPLAINTS)[key].status is not ComplaintStatus.RECEIVED:
+            return False
+        self.tx.references("people", by, "station_complaints.handled_by")
+        row = self.tx.read(COMPLAINTS)[key]
+        self.tx.write(COMPLAINTS)[key] = dataclasses.replace(
+            row, status=ComplaintStatus.HANDLED, answer=answer, handled_at=utc(now)
+        )
+        return True
+
+    async def open_complaints(self, station_id: int) -> int:
+        return sum(
+            1
+            for c in self.tx.rows(COMPLAINTS)
+            if c.station_id == station_id and c.status is ComplaintStatus.RECEIVED
+        )
+
+    # --- parcel-arrival notices -------------------------------------------------------------
+
+    async def subscribe(self, subscription: ArrivalSubscription) -> bool:
+        s = subscription
+        if any(
+            (r.channel, r.external_id, r.phone_digest) == (s.channel, s.external_id, s.phone_digest)
+            for r in self.tx.rows(SUBSCRIPTIONS)
+        ):
+            return False
+        new_id = self.tx.next_id(SUBSCRIPTIONS)
+        row = dataclasses.replace(s, id=new_id, created_at=utc_now(s.created_at))
+        self.tx.insert(SUBSCRIPTIONS, new_id, row)
+        return True
+
+    async def unsubscribe(self, channel: str, external_id: str) -> int:
+        mine = [
+            k
+            for k, r in self.tx.read(SUBSCRIPTIONS).items()
+            if (r.channel, r.external_id) == (channel, external_id)
+        ]
+        rows = self.tx.write(SUBSCRIPTIONS)
+        for key in mine:
+            del rows[key]
+        return len(mine)
+
+    async def subscriptions(self, phone_digest: str) -> list[ArrivalSubscription]:
+        return [r for r in self.tx.rows(SUBSCRIPTIONS) if r.phone_digest == phone_digest]
+
+    async def subscriptions_of(self, channel: str, external_id: str) -> list[ArrivalSubscription]:
+        return [
+            r
+            for r in self.tx.rows(SUBSCRIPTIONS)
+            if (r.channel, r.external_id) == (channel, external_id)
+        ]

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from bot.domain.board import CheckIn, ContactShown, Position, StationCodeRecord, StationProfile
+from bot.domain.board import (
+    ArrivalSubscription,
+    CheckIn,
+    Complaint,
+    ComplaintStatus,
+    ContactShown,
+    Inspection,
+    InspectionResult,
+    Position,
+    StationCodeRecord,
+    StationProfile,
+)
 from storage.repositories.base import Repo
-from storage.schema import station_checkins, station_codes, station_profiles
+from storage.schema import (
+    arrival_subscriptions,
+    station_checkins,
+    station_codes,
+    station_complaints,
+    station_inspections,
+    station_profiles,
+    station_ratings,
+)
 
 
 def _code(row) -> StationCodeRecord:
@@ -177,3 +197,204 @@ class SqlBoardRepo(Repo):
             .order_by(station_checkins.c.day)
         )
         return [_checkin(row) for row in (await self.conn.execute(query)).all()]
+
+    # --- inspections ------------------------------------------------------------------
+
+    async def add_inspection(self, inspection: Inspection, request_key: str) -> int | None:
+        result = await self.conn.execute(
+            self.insert(station_inspections)
+            .values(
+                station_id=inspection.station_id,
+                person_id=inspection.person_id,
+                at=inspection.at,
+                lat_e6=inspection.position.lat_e6,
+                lon_e6=inspection.position.lon_e6,
+                distance_m=inspection.distance_m,
+                checklist=json.dumps(inspection.checklist),
+                notes=inspection.notes,
+                photos=json.dumps(list(inspection.photos)),
+                result=inspection.result.value,
+                request_key=request_key,
+            )
+            .on_conflict_do_nothing(index_elements=["request_key"])
+            .returning(station_inspections.c.id)
+        )
+        return result.scalar()
+
+    async def inspections(self, station_id: int, limit: int = 5) -> list[Inspection]:
+        query = (
+            select(station_inspections)
+            .where(station_inspections.c.station_id == station_id)
+            .order_by(station_inspections.c.at.desc(), station_inspections.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            Inspection(
+                row.id,
+                row.station_id,
+                row.person_id,
+                row.at,
+                Position(row.lat_e6, row.lon_e6),
+                row.distance_m,
+                json.loads(row.checklist),
+                row.notes,
+                tuple(json.loads(row.photos)),
+                InspectionResult(row.result),
+            )
+            for row in (await self.conn.execute(query)).all()
+        ]
+
+    # --- ratings and complaints -----------------------------------------------------------
+
+    async def rate(
+        self, station_id: int, channel: str, external_id: str, stars: int, now: datetime
+    ) -> None:
+        statement = self.insert(station_ratings).values(
+            station_id=station_id,
+            channel=channel,
+            external_id=external_id,
+            stars=stars,
+            rated_at=now,
+        )
+        await self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["station_id", "channel", "external_id"],
+                set_={"stars": stars, "rated_at": now},
+            )
+        )
+
+    async def ratings(self, station_id: int) -> tuple[int, int]:
+        query = select(func.count(), func.coalesce(func.sum(station_ratings.c.stars), 0)).where(
+            station_ratings.c.station_id == station_id
+        )
+        count, total = (await self.conn.execute(query)).one()
+        return int(count), int(total)
+
+    @staticmethod
+    def _complaint(row) -> Complaint:
+        return Complaint(
+            row.id,
+            row.reference,
+            row.station_id,
+            row.channel,
+            row.external_id,
+            row.chat_id,
+            row.language,
+            row.name,
+            row.body,
+            tuple(json.loads(row.photos)),
+            ComplaintStatus(row.status),
+            row.created_at,
+            row.answer,
+            row.handled_at,
+        )
+
+    async def add_complaint(self, complaint: Complaint, request_key: str) -> Complaint:
+        await self.conn.execute(
+            self.insert(station_complaints)
+            .values(
+                reference=complaint.reference,
+                station_id=complaint.station_id,
+                channel=complaint.channel,
+                external_id=complaint.external_id,
+                chat_id=complaint.chat_id,
+                language=complaint.language,
+                name=complaint.name,
+                body=complaint.body,
+                photos=json.dumps(list(complaint.photos)),
+                status=complaint.status.value,
+                created_at=complaint.created_at,
+                request_key=request_key,
+            )
+            .on_conflict_do_nothing(index_elements=["request_key"])
+        )
+        query = select(station_complaints).where(station_complaints.c.request_key == request_key)
+        return self._complaint((await self.conn.execute(query)).one())
+
+    async def complaint(self, reference: str) -> Complaint | None:
+        query = select(station_complaints).where(station_complaints.c.reference == reference)
+        row = (await self.conn.execute(query)).first()
+        return self._complaint(row) if row else None
+
+    async def complaints_since(self, channel: str, external_id: str, since: datetime) -> int:
+        c = station_complaints.c
+        query = select(func.count()).where(
+            c.channel == channel, c.external_id == external_id, c.created_at >= since
+        )
+        return (await self.conn.execute(query)).scalar_one()
+
+    async def handle_complaint(
+        self, reference: str, answer: str, by: int | None, now: datetime
+    ) -> bool:
+        c = station_complaints.c
+        result = await self.conn.execute(
+            update(station_complaints)
+            .where(c.reference == reference, c.status == ComplaintStatus.RECEIVED.value)
+            .values(
+                status=ComplaintStatus.HANDLED.value, answer=answer, handled_by=by, handled_at=now
+            )
+        )
+        return result.rowcount == 1
+
+    async def open_complaints(self, station_id: int) -> int:
+        c = station_complaints.c
+        query = select(func.count()).where(
+            c.station_id == station_id, c.status == ComplaintStatus.RECEIVED.value
+        )
+        return (await self.conn.execute(query)).scalar_one()
+
+    # --- parcel-arrival notices -------------------------------------------------------------
+
+    @staticmethod
+    def _subscription(row) -> ArrivalSubscription:
+        return ArrivalSubscription(
+            row.id,
+            row.channel,
+            row.external_id,
+            row.chat_id,
+            row.language,
+            row.phone_digest,
+            row.last4,
+            row.created_at,
+        )
+
+    async def subscribe(self, subscription: ArrivalSubscription) -> bool:
+        s = subscription
+        result = await self.conn.execute(
+            self.insert(arrival_subscriptions)
+            .values(
+                channel=s.channel,
+                external_id=s.external_id,
+                chat_id=s.chat_id,
+                language=s.language,
+                phone_digest=s.phone_digest,
+                last4=s.last4,
+                created_at=s.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id", "phone_digest"])
+        )
+        return result.rowcount == 1
+
+    async def unsubscribe(self, channel: str, external_id: str) -> int:
+        c = arrival_subscriptions.c
+        result = await self.conn.execute(
+            delete(arrival_subscriptions).where(c.channel == channel, c.external_id == external_id)
+        )
+        return result.rowcount
+
+    async def subscriptions(self, phone_digest: str) -> list[ArrivalSubscription]:
+        query = (
+            select(arrival_subscriptions)
+            .where(arrival_subscriptions.c.phone_digest == phone_digest)
+            .order_by(arrival_subscriptions.c.id)
+        )
+        return [self._subscription(r) for r in (await self.conn.execute(query)).all()]
+
+    async def subscriptions_of(self, channel: str, external_id: str) -> list[ArrivalSubscription]:
+        c = arrival_subscriptions.c
+        query = (
+            select(arrival_subscriptions)
+            .where(c.channel == channel, c.external_id == external_id)
+            .order_by(c.id)
+        )
+        return [self._subscription(r) for r in (await self.conn.execute(query)).all()]

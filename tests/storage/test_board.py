@@ -11,14 +11,21 @@ import pytest
 
 from bot.domain.board import ContactShown
 from bot.domain.commands import (
+    AnswerComplaint,
     CheckInAtStation,
+    FileComplaint,
+    RecordIntake,
     RevokeStationQr,
     SaveProfile,
     ScanStation,
     StationQrCode,
+    SubscribeArrivals,
+    UnsubscribeArrivals,
 )
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import CunzhanError, InvalidInput
+from bot.domain.phones import PhoneInput
 from bot.domain.roles import Role
+from bot.services.authz import Actor
 from bot.services.bus import Services
 from bot.services.env import Env
 from bot.services.invites import CLI_ACTOR
@@ -83,3 +90,43 @@ async def test_one_check_in_per_station_and_day(uow_factory, services):
     assert [r.already for r in results] == [False, True, True]
     assert results[0].checkin.verified and results[0].checkin.distance_m == 0
     assert await count(uow_factory, "station_checkins") == 1
+
+
+async def test_complaints_retry_once_limit_per_person_and_are_answered_once(uow_factory, services):
+    await seed_network(uow_factory)
+    staff_invite = await invite(services, Role.COUNTY_STAFF, "A")
+    staff = (await redeem(services, 600, staff_invite.token)).actor
+    code = (await services.run(StationQrCode("A-S1", request_key="k"), CLI_ACTOR)).code
+    villager = Actor(channel="telegram", external_id="900")
+    file = FileComplaint(code, "不开门", chat_id="900", request_key="tg:900:1")
+    first = await services.run(file, villager)
+    assert (await services.run(file, villager)).reference == first.reference  # a retry
+    for n in range(2, 4):
+        await services.run(FileComplaint(code, "又不开门", request_key=f"tg:900:{n}"), villager)
+    with pytest.raises(CunzhanError, match="already sent"):
+        await services.run(FileComplaint(code, "再投诉", request_key="tg:900:9"), villager)
+    assert await count(uow_factory, "station_complaints") == 3
+    answer = AnswerComplaint(first.reference, "已整改", request_key="tg:600:1")
+    assert (await services.run(answer, staff)).complaint.status == "handled"
+    with pytest.raises(InvalidInput, match="already answered"):
+        await services.run(AnswerComplaint(first.reference, "x", request_key="tg:600:2"), staff)
+    rows = await table_rows(uow_factory, "outbox", kind="complaint_answered")
+    assert len(rows) == 1
+
+
+async def test_arrival_subscriptions_keep_no_number_and_intake_notifies(uow_factory, services):
+    await seed_network(uow_factory)
+    me = await keeper(services, 602, "A-S1")
+    villager = Actor(channel="telegram", external_id="900")
+    subscribe = SubscribeArrivals("+86 138-1234-5678", chat_id="900", request_key="tg:900:1")
+    assert (await services.run(subscribe, villager)).new
+    assert not (await services.run(subscribe, villager)).new
+    assert "13812345678" not in str(await table_rows(uow_factory, "arrival_subscriptions"))
+    intake = RecordIntake(
+        "SF1234567890", "张三", PhoneInput(full="13812345678"), request_key="tg:602:1"
+    )
+    assert (await services.run(intake, me)).notified == 1
+    assert (await services.run(intake, me)).notified == 0  # a retry notifies no one again
+    assert len(await table_rows(uow_factory, "outbox", kind="parcel_arrived")) == 1
+    assert await services.run(UnsubscribeArrivals(request_key="tg:900:2"), villager) == 1
+    assert await count(uow_factory, "arrival_subscriptions") == 0

@@ -11,19 +11,22 @@ car could go in the time between them are flagged to staff.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.domain.board import CheckIn, Position, ScanKind, distance_m, impossible_move
-from bot.domain.commands import CheckInAtStation, ScanStation
+from bot.domain.commands import BoardActivity, CheckInAtStation, ScanStation
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationCard
-from bot.domain.notices import Notice, NoticeKind
+from bot.domain.notices import Notice
+from bot.domain.periods import Period
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
-from bot.services.board.codes import scan_station
+from bot.services.board.codes import scan_station, station_card
+from bot.services.board.notices import checkin_flagged_notices, position_proposed_notices
 from bot.services.env import Env
+from bot.services.network import place_of
 from bot.services.policy import load_policy
 from bot.services.ports import UnitOfWork
 
@@ -99,29 +102,52 @@ async def check_in(
 async def _tell_staff(uow: UnitOfWork, card, checkin: CheckIn, previous, now) -> None:
     notices: list[Notice] = []
     staff = await uow.recipients.staff(card.county_id)
-    base = {"station": card.name, "code": card.code}
     if station_position(card) is None and checkin.flag is None:
-        # Once per station (the dedup key): the first plausible claim is proposed.
-        notices += [
-            Notice(
-                f"position:{card.id}:{r.person_id}",
-                NoticeKind.POSITION_PROPOSED,
-                {**base, "position": checkin.position.text()},
-                person_id=r.person_id,
-            )
-            for r in staff
-        ]
+        notices += position_proposed_notices(card, checkin.position.text(), staff)
     if previous is not None:
         km = distance_m(previous.position, checkin.position) // 1000
         minutes = int((checkin.at - previous.at).total_seconds() // 60)
-        notices += [
-            Notice(
-                f"checkin_flag:{checkin.id}:{r.person_id}",
-                NoticeKind.CHECKIN_FLAGGED,
-                {**base, "km": km, "minutes": minutes},
-                person_id=r.person_id,
-            )
-            for r in staff
-        ]
+        notices += checkin_flagged_notices(card, checkin.id, km, minutes, staff)
     if notices:
         await uow.outbox.enqueue(notices, now)
+
+
+@dataclass(frozen=True)
+class BoardActivityView:
+    """A station's month on its notice board: days it checked in (operating days), the
+    verified ones, the last check-in, the latest inspections, complaints still open."""
+
+    card: StationCard
+    period: str
+    checkins: list[CheckIn]
+    inspections: list
+    open_complaints: int
+
+    @property
+    def operating_days(self) -> int:
+        return len(self.checkins)
+
+    @property
+    def verified_days(self) -> int:
+        return sum(1 for c in self.checkins if c.verified)
+
+
+async def board_activity(
+    query: BoardActivity, actor: Actor, uow: UnitOfWork, env: Env
+) -> BoardActivityView:
+    card = await station_card(uow, actor, query.code)
+    authorize(actor, Action.VIEW_STATION, place_of(card))
+    period = (
+        Period.parse(query.period)
+        if query.period
+        else Period.of(env.clock.now(), card.county_timezone)
+    )
+    first = period.first_day()
+    last = first + timedelta(days=period.days() - 1)
+    return BoardActivityView(
+        card,
+        str(period),
+        await uow.board.checkins(card.id, first, last),
+        await uow.board.inspections(card.id, limit=3),
+        await uow.board.open_complaints(card.id),
+    )

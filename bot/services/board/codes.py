@@ -21,6 +21,7 @@ from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize, can
 from bot.services.env import Env
 from bot.services.network import parse_code, place_of
+from bot.services.policy import load_policy
 from bot.services.ports import UnitOfWork
 
 NOT_OURS = N_("This link is not recognised. Ask county staff for a new QR code.")
@@ -47,6 +48,7 @@ class Scan:
     payload: str
     profile: StationProfile | None = None
     keeper_name: str | None = None  # shown only as the keeper's profile allows
+    checklist: tuple[str, ...] = ()  # an inspection's items, from the county's policy
 
 
 async def station_card(uow: UnitOfWork, actor: Actor, code: str | None) -> StationCard:
@@ -126,7 +128,9 @@ async def scan_station(query: ScanStation, actor: Actor, uow: UnitOfWork, env: E
         kind = ScanKind.CHECK_IN if actor.scope.station_id == card.id else ScanKind.OTHER_STATION
         return Scan(kind, card, query.payload, profile)
     if can(actor, Action.INSPECT) and scope_covers(actor.role, actor.scope, place):  # type: ignore[arg-type]
-        return Scan(ScanKind.INSPECTION, card, query.payload, profile)
+        _, policy = await load_policy(uow, card.county_id)
+        items = tuple(policy.board.checklist)
+        return Scan(ScanKind.INSPECTION, card, query.payload, profile, checklist=items)
     # Anyone else (a villager, staff of another county) sees what the keeper chose to show.
     return Scan(ScanKind.PUBLIC, card, query.payload, profile, await keeper_name(uow, card))
 

@@ -10,9 +10,9 @@ from bot.domain.board import ContactShown, StationProfile
 from bot.domain.commands import SaveProfile, ShowProfile
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationCard
-from bot.domain.notices import Notice, NoticeKind
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
+from bot.services.board.notices import profile_changed_notices
 from bot.services.env import Env
 from bot.services.ports import UnitOfWork
 
@@ -80,23 +80,6 @@ async def save_profile(
     saved = await uow.board.put_profile(profile, actor.person_id, command.request_key)
     if saved:
         staff = await uow.recipients.staff(card.county_id)
-        params = {
-            "station": card.name,
-            "code": card.code,
-            "hours": profile.hours,
-            "services": profile.services,
-            "fees": profile.fees,
-        }
-        await uow.outbox.enqueue(
-            [
-                Notice(
-                    f"profile:{card.id}:{command.request_key}:{r.person_id}",
-                    NoticeKind.PROFILE_CHANGED,
-                    params,
-                    person_id=r.person_id,
-                )
-                for r in staff
-            ],
-            now,
-        )
+        notices = profile_changed_notices(card, profile, command.request_key, staff)
+        await uow.outbox.enqueue(notices, now)
     return ProfileView(card, await uow.board.profile(card.id) or profile, saved)
