@@ -166,11 +166,17 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
+@cache
+def _pil_font(path: str, index: int, pixels: int) -> ImageFont.FreeTypeFont:
+    # Opening the 19 MB collection costs ~20 ms a size: once per size per process.
+    return ImageFont.truetype(path, pixels, index=index)
+
+
 def poster_png(sheet: PosterSheet) -> bytes:
     found = find_cjk_font()
 
     def font(pt: float):
-        return ImageFont.truetype(found.path, round(pt * DPI / 72), index=found.index)
+        return _pil_font(found.path, found.index, round(pt * DPI / 72))
 
     w, h = round(210 * PX_PER_MM), round(297 * PX_PER_MM)
     margin = round(MARGIN * PX_PER_MM)

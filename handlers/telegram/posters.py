@@ -3,6 +3,8 @@ poster with its public QR code, and revoking a printed code (a new one is issued
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
@@ -37,18 +39,21 @@ async def poster(
     link = await create_start_link(bot, content.payload)
     sheet = PosterSheet(**poster_words(content, t), link=link)
     name = content.card.code
+    # Drawing takes about a second (fpdf2 parses the CJK font each time): off the event
+    # loop, so other chats' updates go on meanwhile.
+    pdf, png = await asyncio.gather(
+        asyncio.to_thread(poster_pdf, [sheet]), asyncio.to_thread(poster_png, sheet)
+    )
     await bot.send_document(
         message.chat.id,
-        BufferedInputFile(poster_pdf([sheet]), filename=f"{name}-poster.pdf"),
+        BufferedInputFile(pdf, filename=f"{name}-poster.pdf"),
         caption=t(
             "The notice-board poster of {station}: print it on A4 and put it up by the door. "
             "The QR code stays the same on every reprint until county staff revoke it.",
             station=content.card.name,
         ),
     )
-    await bot.send_photo(
-        message.chat.id, BufferedInputFile(poster_png(sheet), filename=f"{name}-poster.png")
-    )
+    await bot.send_photo(message.chat.id, BufferedInputFile(png, filename=f"{name}-poster.png"))
 
 
 @router.message(Command("revoke_qr"), flags={"action": Action.REVOKE_QR})
