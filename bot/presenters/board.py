@@ -89,7 +89,12 @@ def checkin_text(result, t: Translator) -> str:
             distance=c.distance_m,
             fence=result.geofence_m,
         )
-    if c.flag:
+    if c.flag == "frozen_position":
+        body += "\n" + t(
+            "Flagged: exactly the same position as on an earlier day; a phone's real position "
+            "always moves a little. County staff are told."
+        )
+    elif c.flag:
         body += "\n" + t(
             "Flagged: far from your previous check-in a short while ago. County staff are told."
         )

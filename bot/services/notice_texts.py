@@ -247,6 +247,14 @@ def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
+    if p.get("flag") == "frozen_position":
+        return t(
+            "Check-in at {station} ({code}) flagged: exactly the same position as an earlier "
+            "day's, to the tenth of a metre — a location that never moves is likely not a "
+            "live one. A location is what the phone claims.",
+            station=p["station"],
+            code=p["code"],
+        )
     return t(
         "Check-in at {station} ({code}) flagged: {km} km from the same keeper's previous "
         "check-in {minutes} minutes before. A location is what the phone claims.",

@@ -140,3 +140,33 @@ async def test_unknown_station_codes_and_invites_still_dispatch(app, chat, peopl
     assert "not recognised" in (await chat.send(stranger, "/start s_1")).text
     # An invite payload (i_…) still registers (people.register asserts the welcome).
     await people.register(202, Role.KEEPER, "A-S3", language="en")
+
+
+async def test_a_position_that_never_moves_is_flagged(app, chat, people, clock):
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    code = await station_code(app)
+    await chat.send(keeper, f"/start {code}")
+    first = await chat.feed(location_update(chat, keeper, *AT_STATION))
+    assert "Verified by location" in first.text
+    clock.advance(days=1)
+    await chat.send(keeper, f"/start {code}")
+    same = await chat.feed(location_update(chat, keeper, *AT_STATION))  # to the 0.1 m
+    assert "exactly the same position" in same.text and "Verified" not in same.text
+    clock.advance(days=1)
+    await chat.send(keeper, f"/start {code}")
+    moved = await chat.feed(location_update(chat, keeper, 29.12401, 106.65501))  # ~1.5 m
+    assert "Verified by location" in moved.text
+    notices = [n.text for n in await rendered(app.engine, "kind = 'checkin_flagged'")]
+    assert len(notices) == 1 and "never moves" in notices[0]
+
+
+async def test_a_station_without_position_has_its_first_check_in_proposed(app, chat, people):
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    keeper = await people.register(201, Role.KEEPER, "A-S2", language="en")  # no GPS on file
+    code = await station_code(app, "A-S2")
+    await chat.send(keeper, f"/start {code}")
+    done = await chat.feed(location_update(chat, keeper, 29.2, 106.7))
+    assert "Not verified" in done.text and "no position on file" in done.text
+    [proposed] = [n.text for n in await rendered(app.engine, "kind = 'position_proposed'")]
+    assert "29.200000, 106.700000" in proposed and "桃园二站" in proposed

@@ -130,7 +130,12 @@ def board_notices() -> list:
     return [
         *board.profile_changed_notices(card, profile, "tg:1:1", STAFF),
         *board.position_proposed_notices(card, "29.123456, 106.654321", STAFF),
-        *board.checkin_flagged_notices(card, 7, 150, 10, STAFF),
+        *board.checkin_flagged_notices(
+            card, SimpleNamespace(id=7, flag="impossible_move"), 150, 10, STAFF
+        ),
+        *board.checkin_flagged_notices(
+            card, SimpleNamespace(id=8, flag="frozen_position"), 0, 1440, STAFF
+        ),
         *board.complaint_notices(card, complaint, STAFF),
         board.complaint_answered_notice(card, complaint, "已整改"),
         *board.inspection_failed_notices(card, 3, "李干部", ["fee list"], "无价目表", STAFF),

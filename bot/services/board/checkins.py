@@ -31,6 +31,19 @@ from bot.services.policy import load_policy
 from bot.services.ports import UnitOfWork
 
 IMPOSSIBLE = "impossible_move"
+# The very same micro-degree position as the keeper's check-in of an earlier day: a real
+# GPS fix never repeats to 0.1 m, a replayed or faked location (one that never moves) does.
+FROZEN = "frozen_position"
+
+
+def flag_of(previous: CheckIn | None, here: Position, day: date, now) -> str | None:
+    if previous is None:
+        return None
+    if previous.position == here and previous.day != day:
+        return FROZEN
+    if impossible_move(previous.position, previous.at, here, now):
+        return IMPOSSIBLE
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ async def check_in(
     station = station_position(card)
     distance = distance_m(here, station) if station else None
     previous = await uow.board.last_checkin_by(actor.person_id)  # type: ignore[arg-type]
-    flagged = previous is not None and impossible_move(previous.position, previous.at, here, now)
+    flag = flag_of(previous, here, day, now)
     checkin = CheckIn(
         0,
         card.id,
@@ -85,8 +98,8 @@ async def check_in(
         now,
         here,
         distance,
-        verified=distance is not None and distance <= fence and not flagged,
-        flag=IMPOSSIBLE if flagged else None,
+        verified=distance is not None and distance <= fence and flag is None,
+        flag=flag,
     )
     new_id = await uow.board.add_checkin(checkin, command.request_key)
     if new_id is None:  # a retry, or another update of the same day won
@@ -95,7 +108,7 @@ async def check_in(
         return CheckInResult(card, found, fence, already=True)
     stored = await uow.board.checkin_on(card.id, day)
     assert stored is not None
-    await _tell_staff(uow, card, stored, previous if flagged else None, now)
+    await _tell_staff(uow, card, stored, previous if flag else None, now)
     return CheckInResult(card, stored, fence, already=False)
 
 
@@ -107,7 +120,7 @@ async def _tell_staff(uow: UnitOfWork, card, checkin: CheckIn, previous, now) ->
     if previous is not None:
         km = distance_m(previous.position, checkin.position) // 1000
         minutes = int((checkin.at - previous.at).total_seconds() // 60)
-        notices += checkin_flagged_notices(card, checkin.id, km, minutes, staff)
+        notices += checkin_flagged_notices(card, checkin, km, minutes, staff)
     if notices:
         await uow.outbox.enqueue(notices, now)
 

@@ -35,9 +35,15 @@ def position_proposed_notices(card, position: str, staff) -> list[Notice]:
     return _to_staff(f"position:{card.id}", NoticeKind.POSITION_PROPOSED, params, staff)
 
 
-def checkin_flagged_notices(card, checkin_id: int, km: int, minutes: int, staff) -> list[Notice]:
-    params = {"station": card.name, "code": card.code, "km": km, "minutes": minutes}
-    return _to_staff(f"checkin_flag:{checkin_id}", NoticeKind.CHECKIN_FLAGGED, params, staff)
+def checkin_flagged_notices(card, checkin, km: int, minutes: int, staff) -> list[Notice]:
+    params = {
+        "station": card.name,
+        "code": card.code,
+        "km": km,
+        "minutes": minutes,
+        "flag": checkin.flag,  # impossible_move | frozen_position
+    }
+    return _to_staff(f"checkin_flag:{checkin.id}", NoticeKind.CHECKIN_FLAGGED, params, staff)
 
 
 def complaint_notices(card, complaint: Complaint, staff) -> list[Notice]:
