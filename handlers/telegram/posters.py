@@ -53,7 +53,10 @@ async def poster(
             station=content.card.name,
         ),
     )
-    await bot.send_photo(message.chat.id, BufferedInputFile(png, filename=f"{name}-poster.png"))
+    # The link too: to share in the village's group chat, and to open without a camera.
+    await bot.send_photo(
+        message.chat.id, BufferedInputFile(png, filename=f"{name}-poster.png"), caption=link
+    )
 
 
 @router.message(Command("revoke_qr"), flags={"action": Action.REVOKE_QR})
