@@ -362,6 +362,13 @@ class FileComplaint(Command):
 
 
 @dataclass(frozen=True)
+class MayComplain(Query):
+    """Before a villager writes: refused now, not after, when they are over the limit."""
+
+    payload: str
+
+
+@dataclass(frozen=True)
 class ShowComplaint(Query):
     """A complaint by its reference: to whoever filed it, or to staff in scope."""
 

@@ -15,7 +15,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.board import ComplaintStatus
-from bot.domain.commands import AnswerComplaint, FileComplaint, RateStation, ShowComplaint
+from bot.domain.commands import (
+    AnswerComplaint,
+    FileComplaint,
+    MayComplain,
+    RateStation,
+    ShowComplaint,
+)
 from bot.i18n import Translator
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
@@ -78,8 +84,15 @@ async def rated(
 
 @router.callback_query(BoardCb.filter(F.action == "complain"))
 async def complain(
-    query: CallbackQuery, callback_data: BoardCb, state: FSMContext, bot: Bot, t: Translator
+    query: CallbackQuery,
+    callback_data: BoardCb,
+    state: FSMContext,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services: Services,
 ) -> None:
+    await services.run(MayComplain(callback_data.code), actor)  # a flood: refused here
     await state.set_state(ComplaintDialog.body)
     await state.set_data({"payload": callback_data.code, "nonce": secrets.token_hex(6)})
     await query.answer()

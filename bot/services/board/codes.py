@@ -66,10 +66,13 @@ async def station_card(uow: UnitOfWork, actor: Actor, code: str | None) -> Stati
 
 async def live_code(uow: UnitOfWork, card: StationCard, env: Env) -> StationCodeRecord:
     """The station's code, issued now if it has none (generation after the last)."""
+    # The last generation is read *before* looking for a live code: on PostgreSQL (read
+    # committed) another first print may commit between the two reads, and a generation
+    # read after it would make a second live code; read before, it makes a conflict.
+    generation = await uow.board.last_generation(card.id) + 1
     found = await uow.board.live_code(card.id)
     if found is not None:
         return found
-    generation = await uow.board.last_generation(card.id) + 1
     code = new_station_code()
     if not await uow.board.add_code(card.id, generation, code, env.clock.now()):
         # Another transaction issued this generation first: theirs is the code.

@@ -15,6 +15,7 @@ from bot.domain.board import Complaint, ComplaintStatus, ScanKind, new_reference
 from bot.domain.commands import (
     AnswerComplaint,
     FileComplaint,
+    MayComplain,
     RateStation,
     ScanStation,
     ShowComplaint,
@@ -68,6 +69,28 @@ async def rate_station(command: RateStation, actor: Actor, uow: UnitOfWork, env:
     return Rated(card, command.stars, count, (total * 10 + count // 2) // max(count, 1))
 
 
+async def _within_limit(uow: UnitOfWork, actor: Actor, card: StationCard, now) -> None:
+    """The county's `complaints_per_day` per person over the last 24 hours."""
+    _, policy = await load_policy(uow, card.county_id)
+    since = now - timedelta(days=1)
+    filed = await uow.board.complaints_since(actor.channel, actor.external_id, since)
+    if filed >= policy.board.complaints_per_day:
+        raise TooManyComplaints(
+            N_(
+                "Thank you — you have already sent {n} complaints today, which is as many as we "
+                "take from one person in a day. Please try again tomorrow, or call the county "
+                "e-commerce office."
+            ),
+            n=filed,
+        )
+
+
+async def may_complain(query: MayComplain, actor: Actor, uow: UnitOfWork, env: Env) -> bool:
+    card = await _station(uow, actor, env, query.payload)
+    await _within_limit(uow, actor, card, env.clock.now())
+    return True
+
+
 async def file_complaint(
     command: FileComplaint, actor: Actor, uow: UnitOfWork, env: Env
 ) -> Complaint:
@@ -78,20 +101,7 @@ async def file_complaint(
         raise InvalidInput(N_("Too long: at most {limit} characters."), limit=MAX_BODY)
     card = await _station(uow, actor, env, command.payload)
     now = env.clock.now()
-    _, policy = await load_policy(uow, card.county_id)
-    limit = policy.board.complaints_per_day
-    filed = await uow.board.complaints_since(
-        actor.channel, actor.external_id, now - timedelta(days=1)
-    )
-    if filed >= limit:
-        raise TooManyComplaints(
-            N_(
-                "Thank you — you have already sent {n} complaints today, which is as many as we "
-                "take from one person in a day. Please try again tomorrow, or call the county "
-                "e-commerce office."
-            ),
-            n=filed,
-        )
+    await _within_limit(uow, actor, card, now)
     complaint = await uow.board.add_complaint(
         Complaint(
             0,
