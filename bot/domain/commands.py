@@ -408,6 +408,14 @@ class BoardActivity(Query):
 
 
 @dataclass(frozen=True)
+class ConfirmPosition(Command):
+    """Staff take the position proposed for a station without one (its first plausible
+    check-in's) as the station's recorded position."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class CheckInAtStation(Command):
     """The keeper scanned their own station's code and shared a location (micro-degrees,
     as the phone claims it)."""

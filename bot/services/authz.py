@@ -34,6 +34,7 @@ class Action(StrEnum):
     CHECK_IN = "check_in"
     INSPECT = "inspect"
     ANSWER_COMPLAINT = "answer_complaint"
+    CONFIRM_POSITION = "confirm_position"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -63,6 +64,7 @@ _BOARD_ACTIONS = {
         Action.REVOKE_QR,
         Action.INSPECT,
         Action.ANSWER_COMPLAINT,
+        Action.CONFIRM_POSITION,
     },
     Role.TOWNSHIP_OPERATOR: {Action.INSPECT},
     Role.KEEPER: {Action.EDIT_PROFILE, Action.PRINT_POSTER, Action.CHECK_IN},

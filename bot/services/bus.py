@@ -82,6 +82,7 @@ USE_CASES: dict[type, UseCase] = {
     c.RateStation: board_feedback.rate_station,
     c.FileComplaint: board_feedback.file_complaint,
     c.MayComplain: board_feedback.may_complain,
+    c.ConfirmPosition: board_checkins.confirm_position,
     c.ShowComplaint: board_feedback.show_complaint,
     c.AnswerComplaint: board_feedback.answer_complaint,
     c.SubscribeArrivals: board_arrivals.subscribe,

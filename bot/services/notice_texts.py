@@ -238,8 +238,7 @@ def profile_changed_text(p: Mapping[str, Any], t: Translator) -> str:
 def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
     return t(
         "{station} ({code}) has no position on file. Its keeper checked in at {position} "
-        "(as the phone claims it). If that is the station, put it in the network file's "
-        "latitude and longitude columns and import the file again.",
+        "(as the phone claims it). If that is the station, confirm it as the station's position.",
         station=p["station"],
         code=p["code"],
         position=p["position"],

@@ -16,6 +16,7 @@ from bot.domain.board import (
     CheckIn,
     Complaint,
     Inspection,
+    Position,
     StationCodeRecord,
     StationProfile,
 )
@@ -451,6 +452,14 @@ class BoardRepo(Protocol):
     async def last_checkin_by(self, person_id: int) -> CheckIn | None: ...
     async def checkins(self, station_id: int, first: date, last: date) -> list[CheckIn]:
         """Check-ins between two local days, inclusive, oldest first."""
+
+    async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
+        """The station's earliest check-in that was not flagged (what staff were offered)."""
+
+    async def set_station_position(
+        self, station_id: int, position: Position, now: datetime
+    ) -> bool:
+        """Record the station's position if it has none; False when it has one already."""
 
     async def add_inspection(self, inspection: Inspection, request_key: str) -> int | None:
         """The new id; None when this request key was recorded already (a retry)."""

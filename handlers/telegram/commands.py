@@ -159,6 +159,12 @@ COMMANDS = (
         example="/complaint TS-ABCD2345",
     ),
     Command("unsubscribe", N_("Stop parcel-arrival notices")),
+    Command(
+        "set_position",
+        N_("Take a station's first check-in as its position: /set_position <code>"),
+        Action.CONFIRM_POSITION,
+        example="/set_position DEMO-S002",
+    ),
 )
 
 

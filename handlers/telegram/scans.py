@@ -9,14 +9,14 @@ anyone else sees the public card, and an old (revoked) poster says whom to call.
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.board import ScanKind
-from bot.domain.commands import CheckInAtStation, ScanStation
+from bot.domain.commands import CheckInAtStation, ConfirmPosition, ScanStation
 from bot.i18n import Translator
 from bot.presenters.board import checkin_text, public_card, revoked_text
 from bot.services.authz import Action, Actor
@@ -109,4 +109,25 @@ async def not_a_location(message: Message, t: Translator) -> None:
     await message.answer(
         t("Please share your location with the button below, or /cancel."),
         reply_markup=location_keyboard(t),
+    )
+
+
+@router.message(Command("set_position"), flags={"action": Action.CONFIRM_POSITION})
+async def set_position(
+    message: Message, command: CommandObject, actor: Actor, t: Translator, services: Services
+) -> None:
+    code = (command.args or "").strip()
+    if not code:
+        await message.answer(
+            t("Send the code with the command, e.g. /{command} DEMO-S001.", command="set_position")
+        )
+        return
+    done = await services.run(ConfirmPosition(code, request_key=message_key(message)), actor)
+    await message.answer(
+        t(
+            "{station} ({code}) is now at {position}: check-ins there are verified by location.",
+            station=done.card.name,
+            code=done.card.code,
+            position=done.position.text(),
+        )
     )

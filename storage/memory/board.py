@@ -12,6 +12,7 @@ from bot.domain.board import (
     Complaint,
     ComplaintStatus,
     Inspection,
+    Position,
     StationCodeRecord,
     StationProfile,
 )
@@ -114,6 +115,21 @@ class MemoryBoardRepo:
             c for c in self._checkins() if c.station_id == station_id and first <= c.day <= last
         ]
         return sorted(found, key=lambda c: c.day)
+
+    async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
+        mine = [c for c in self._checkins() if c.station_id == station_id and c.flag is None]
+        return min(mine, key=lambda c: (c.at, c.id), default=None)
+
+    async def set_station_position(
+        self, station_id: int, position: Position, now: datetime
+    ) -> bool:
+        station = self.tx.get("stations", station_id)
+        if station is None or station.lat_e6 is not None:
+            return False
+        self.tx.write("stations")[station_id] = dataclasses.replace(
+            station, lat_e6=position.lat_e6, lon_e6=position.lon_e6, updated_at=utc_now(now)
+        )
+        return True
 
     # --- inspections ------------------------------------------------------------------
 

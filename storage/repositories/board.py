@@ -28,6 +28,7 @@ from storage.schema import (
     station_inspections,
     station_profiles,
     station_ratings,
+    stations,
 )
 
 
@@ -197,6 +198,26 @@ class SqlBoardRepo(Repo):
             .order_by(station_checkins.c.day)
         )
         return [_checkin(row) for row in (await self.conn.execute(query)).all()]
+
+    async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
+        query = (
+            select(station_checkins)
+            .where(station_checkins.c.station_id == station_id, station_checkins.c.flag.is_(None))
+            .order_by(station_checkins.c.at, station_checkins.c.id)
+            .limit(1)
+        )
+        row = (await self.conn.execute(query)).first()
+        return _checkin(row) if row else None
+
+    async def set_station_position(
+        self, station_id: int, position: Position, now: datetime
+    ) -> bool:
+        result = await self.conn.execute(
+            update(stations)
+            .where(stations.c.id == station_id, stations.c.lat_e6.is_(None))
+            .values(lat_e6=position.lat_e6, lon_e6=position.lon_e6, updated_at=now)
+        )
+        return result.rowcount == 1
 
     # --- inspections ------------------------------------------------------------------
 

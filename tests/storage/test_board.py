@@ -13,6 +13,7 @@ from bot.domain.board import ContactShown
 from bot.domain.commands import (
     AnswerComplaint,
     CheckInAtStation,
+    ConfirmPosition,
     FileComplaint,
     RecordIntake,
     RevokeStationQr,
@@ -130,3 +131,18 @@ async def test_arrival_subscriptions_keep_no_number_and_intake_notifies(uow_fact
     assert len(await table_rows(uow_factory, "outbox", kind="parcel_arrived")) == 1
     assert await services.run(UnsubscribeArrivals(request_key="tg:900:2"), villager) == 1
     assert await count(uow_factory, "arrival_subscriptions") == 0
+
+
+async def test_staff_confirm_a_proposed_position_once(uow_factory, services):
+    await seed_network(uow_factory)
+    staff_invite = await invite(services, Role.COUNTY_STAFF, "A")
+    staff = (await redeem(services, 600, staff_invite.token)).actor
+    me = await keeper(services, 603, "A-S2")  # A-S2 has no position on file
+    code = (await services.run(StationQrCode(request_key="k"), me)).code
+    await services.run(CheckInAtStation(code, 29_200_000, 106_700_000, request_key="c1"), me)
+    done = await services.run(ConfirmPosition("A-S2", request_key="p1"), staff)
+    assert done.position.text() == "29.200000, 106.700000"
+    [row] = await table_rows(uow_factory, "stations", code="A-S2")
+    assert (row["lat_e6"], row["lon_e6"]) == (29_200_000, 106_700_000)
+    with pytest.raises(InvalidInput, match="already has a position"):
+        await services.run(ConfirmPosition("A-S2", request_key="p2"), staff)

@@ -343,6 +343,16 @@ MATRIX = [
         },
     ),
     (
+        "/set_position B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "no check-in yet",
+        },
+    ),
+    (
         "/complaint TS-ABCD2345",
         {
             "stranger": "No complaint has the number",

@@ -161,8 +161,10 @@ async def test_a_position_that_never_moves_is_flagged(app, chat, people, clock):
     assert len(notices) == 1 and "never moves" in notices[0]
 
 
-async def test_a_station_without_position_has_its_first_check_in_proposed(app, chat, people):
-    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+async def test_a_station_without_position_has_its_first_check_in_proposed(app, chat, people, clock):
+    staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    nothing = await chat.send(staff, "/set_position A-S2")
+    assert "no check-in yet" in nothing.text
     keeper = await people.register(201, Role.KEEPER, "A-S2", language="en")  # no GPS on file
     code = await station_code(app, "A-S2")
     await chat.send(keeper, f"/start {code}")
@@ -170,3 +172,13 @@ async def test_a_station_without_position_has_its_first_check_in_proposed(app, c
     assert "Not verified" in done.text and "no position on file" in done.text
     [proposed] = [n.text for n in await rendered(app.engine, "kind = 'position_proposed'")]
     assert "29.200000, 106.700000" in proposed and "桃园二站" in proposed
+    # Staff confirm it: from the next day, check-ins there are verified by location.
+    confirmed = await chat.send(staff, "/set_position A-S2")
+    assert "is now at 29.200000, 106.700000" in confirmed.text, confirmed.text
+    assert "already has a position" in (await chat.send(staff, "/set_position A-S2")).text
+    assert "outside" in (await chat.send(staff, "/set_position B-S1")).text
+    assert "not allowed" in (await chat.send(keeper, "/set_position A-S2")).text
+    clock.advance(days=1)
+    await chat.send(keeper, f"/start {code}")
+    verified = await chat.feed(location_update(chat, keeper, 29.2001, 106.7001))
+    assert "Verified by location" in verified.text, verified.text

@@ -16,7 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.domain.board import CheckIn, Position, ScanKind, distance_m, impossible_move
-from bot.domain.commands import BoardActivity, CheckInAtStation, ScanStation
+from bot.domain.commands import BoardActivity, CheckInAtStation, ConfirmPosition, ScanStation
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationCard
 from bot.domain.notices import Notice
@@ -164,3 +164,37 @@ async def board_activity(
         await uow.board.inspections(card.id, limit=3),
         await uow.board.open_complaints(card.id),
     )
+
+
+@dataclass(frozen=True)
+class PositionConfirmed:
+    card: StationCard
+    position: Position
+
+
+async def confirm_position(
+    command: ConfirmPosition, actor: Actor, uow: UnitOfWork, env: Env
+) -> PositionConfirmed:
+    authorize(actor, Action.CONFIRM_POSITION)
+    card = await station_card(uow, actor, command.code)
+    authorize(actor, Action.CONFIRM_POSITION, place_of(card))
+    if station_position(card) is not None:
+        raise InvalidInput(
+            N_("{station} already has a position on file; change it in the network file."),
+            station=card.name,
+        )
+    first = await uow.board.first_plausible_checkin(card.id)
+    if first is None:
+        raise InvalidInput(
+            N_("{station} has no check-in yet to take a position from."), station=card.name
+        )
+    now = env.clock.now()
+    await uow.board.set_station_position(card.id, first.position, now)
+    await uow.audit.record(
+        at=now,
+        actor_person_id=actor.person_id,
+        action="station.position_confirmed",
+        subject=f"station:{card.id}",
+        details={"position": first.position.text(), "checkin": first.id, "via": actor.channel},
+    )
+    return PositionConfirmed(card, first.position)
