@@ -15,6 +15,7 @@ from bot.domain.commands import (
     CheckInAtStation,
     ConfirmPosition,
     FileComplaint,
+    RateStation,
     RecordIntake,
     RevokeStationQr,
     SaveProfile,
@@ -146,3 +147,12 @@ async def test_staff_confirm_a_proposed_position_once(uow_factory, services):
     assert (row["lat_e6"], row["lon_e6"]) == (29_200_000, 106_700_000)
     with pytest.raises(InvalidInput, match="already has a position"):
         await services.run(ConfirmPosition("A-S2", request_key="p2"), staff)
+
+
+async def test_a_keeper_does_not_rate_their_own_station(uow_factory, services):
+    await seed_network(uow_factory)
+    me = await keeper(services, 604, "A-S1")
+    code = (await services.run(StationQrCode(request_key="k"), me)).code
+    with pytest.raises(InvalidInput, match="your own station"):
+        await services.run(RateStation(code, 5, request_key="r1"), me)
+    assert await count(uow_factory, "station_ratings") == 0

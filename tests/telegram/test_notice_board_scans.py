@@ -125,6 +125,7 @@ async def test_staff_revoke_a_code_and_the_old_poster_says_whom_to_call(app, cha
     villager = chat.user(900, "en")
     stale = await chat.send(villager, f"/start {old}")
     assert "no longer valid" in stale.text and "甲县" in stale.text, stale.text
+    assert "county e-commerce office" in stale.text and "桃园村服务站" in stale.text
     assert "桃园村服务站" in (await chat.send(villager, f"/start {new}")).text
     # Out of scope, and not for keepers.
     assert "outside" in (await chat.send(staff, "/revoke_qr B-S1")).text

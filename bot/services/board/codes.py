@@ -125,7 +125,9 @@ async def scan_station(query: ScanStation, actor: Actor, uow: UnitOfWork, env: E
         raise InvalidInput(NOT_OURS)
     profile = await uow.board.profile(card.id)
     if record.revoked_at is not None:
-        return Scan(ScanKind.REVOKED, card, query.payload, profile)
+        # Whom to call: the station (and its keeper, as the board shows them) and the county.
+        keeper = await keeper_name(uow, card)
+        return Scan(ScanKind.REVOKED, card, query.payload, profile, keeper)
     place = place_of(card)
     if actor.role is Role.KEEPER:
         kind = ScanKind.CHECK_IN if actor.scope.station_id == card.id else ScanKind.OTHER_STATION

@@ -57,6 +57,10 @@ async def _station(uow: UnitOfWork, actor: Actor, env: Env, payload: str) -> Sta
     scan = await scan_station(ScanStation(payload), actor, uow, env)
     if scan.kind is ScanKind.REVOKED:
         raise InvalidInput(N_("This code is no longer valid."))
+    if scan.kind is ScanKind.CHECK_IN:
+        # Buttons are only under the public card; a keeper pressing one of their own
+        # station's (an old message, a forged press) does not rate themselves.
+        raise InvalidInput(N_("This is your own station: ratings and complaints are villagers'."))
     return scan.card
 
 
