@@ -14,11 +14,11 @@ def place_line(card: StationCard) -> str:
 
 
 def contact_line(profile: StationProfile | None, keeper: str | None, t: Translator) -> str | None:
-    """The keeper's contact as they chose to show it; None when they show nothing."""
+    """The keeper's contact as they chose to show it; None when they show nothing, or
+    have not chosen yet (/profile): nothing of a person is shown without their choice."""
     if profile is None:
-        shown = ContactShown.NAME
-    else:
-        shown = profile.contact
+        return None
+    shown = profile.contact
     if shown is ContactShown.NONE or not keeper:
         return None
     if shown is ContactShown.NAME_AND_PHONE and profile and profile.phone:

@@ -56,13 +56,15 @@ async def test_the_code_is_opaque_stable_and_issued_once(app):
     assert await count(app, "station_codes") == 2
 
 
-async def test_a_villager_sees_the_public_card_and_nothing_more(app, chat):
+async def test_a_villager_sees_the_public_card_and_nothing_more(app, chat, people):
+    await people.register(200, Role.KEEPER, "A-S1")  # named 测试, who has not chosen yet
     code = await station_code(app)
     villager = chat.user(900, "en")
     seen = await chat.send(villager, f"/start {code}")
     assert "桃园村服务站" in seen.text and "桃园村" in seen.text and "Opening hours" in seen.text
-    for private in ("Tier", "A-S1", "downstream", "ledger", "Check-in"):
+    for private in ("Tier", "A-S1", "downstream", "ledger", "Check-in", "Keeper"):
         assert private not in seen.text, private
+    assert "测试" not in seen.text  # no name before the keeper chooses what to show
 
 
 async def test_a_keeper_of_another_station_is_told_it_is_not_theirs(app, chat, people):
