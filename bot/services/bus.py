@@ -87,10 +87,10 @@ USE_CASES: dict[type, UseCase] = {
     c.AnswerComplaint: board_feedback.answer_complaint,
     c.SubscribeArrivals: board_arrivals.subscribe,
     c.UnsubscribeArrivals: board_arrivals.unsubscribe,
-    # An intake also tells villagers who asked for arrival notices (replaces the entry
-    # above: the ledger's own use case, then the notices, in the same transaction).
-    c.RecordIntake: board_arrivals.record_intake,
 }
+# The notice board (issue 11): an intake also tells villagers who asked for arrival notices
+# (the ledger's own use case, then the notices, in the same transaction).
+USE_CASES[c.RecordIntake] = board_arrivals.record_intake
 
 
 class Services:
