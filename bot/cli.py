@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.commands.claims import add_claims_parser
 
     add_claims_parser(sub)
+    # the notice board (issue 11)
+    from bot.commands.poster import add_poster_parser
+
+    add_poster_parser(sub)
     return parser
 
 
@@ -104,4 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.claims import claims
 
         return asyncio.run(claims(settings, args))
+    if args.command == "poster":  # the notice board (issue 11)
+        from bot.commands.poster import posters
+
+        return asyncio.run(posters(settings, args))
     raise AssertionError(args.command)

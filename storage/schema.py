@@ -608,3 +608,123 @@ claim_evidence = Table(
     UniqueConstraint("claim_id", "sha256", name="uq_claim_evidence_claim_sha256"),
     Index("ix_claim_evidence_sha256", "sha256"),
 )
+# --- the notice board: public QR codes, profiles, scans (issue 11) -----------------------
+
+# A station's public code, printed on its poster. Only the newest generation that is not
+# revoked answers; revoking issues generation + 1.
+station_codes = Table(
+    "station_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revoked_by", Integer, ForeignKey("people.id"), nullable=True),
+    # The /revoke_qr that issued this generation: a retry of it finds this code and
+    # revokes nothing more.
+    Column("request_key", String(120), nullable=True, unique=True),
+    UniqueConstraint("station_id", "generation"),
+)
+
+# What the keeper puts on the notice board (their own words), one row per station.
+station_profiles = Table(
+    "station_profiles",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("hours", String(100), nullable=False, server_default=""),
+    Column("services", String(300), nullable=False, server_default=""),
+    Column("fees", String(300), nullable=False, server_default=""),
+    Column("contact", String(20), nullable=False),  # bot.domain.board.ContactShown
+    Column("phone", String(20), nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("request_key", String(120), nullable=False),
+)
+
+# A keeper's daily check-in by scanning the station's code: one per station and local day.
+station_checkins = Table(
+    "station_checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False),
+    Column("day", Date, nullable=False),  # in the county's zone
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat_e6", Integer, nullable=False),  # as the phone claimed it
+    Column("lon_e6", Integer, nullable=False),
+    Column("distance_m", Integer, nullable=True),  # NULL: the station has no position
+    Column("verified", Boolean, nullable=False),  # within the geofence, by location only
+    Column("flag", String(40), nullable=True),  # e.g. impossible_move
+    Column("request_key", String(120), nullable=False, unique=True),
+    UniqueConstraint("station_id", "day"),
+)
+
+# A visit by county staff or the township operator (现场检查).
+station_inspections = Table(
+    "station_inspections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False, index=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("lat_e6", Integer, nullable=False),
+    Column("lon_e6", Integer, nullable=False),
+    Column("distance_m", Integer, nullable=True),
+    Column("checklist", Text, nullable=False),  # JSON {item: ok}
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("photos", Text, nullable=False, server_default="[]"),  # JSON [file id]
+    Column("result", String(10), nullable=False),  # pass | fail
+    Column("request_key", String(120), nullable=False, unique=True),
+)
+
+# Villagers' stars, one per person and station (the latest counts).
+station_ratings = Table(
+    "station_ratings",
+    metadata,
+    Column("station_id", Integer, ForeignKey("stations.id"), primary_key=True),
+    Column("channel", String(20), primary_key=True),
+    Column("external_id", String(100), primary_key=True),
+    Column("stars", Integer, nullable=False),
+    Column("rated_at", UTCDateTime, nullable=False),
+    CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),
+)
+
+# Complaints (举报监督): received → handled, the answer sent back to the villager.
+station_complaints = Table(
+    "station_complaints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(20), nullable=False, unique=True),
+    Column("station_id", Integer, ForeignKey("stations.id"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("name", String(200), nullable=True),  # NULL: anonymous
+    Column("body", Text, nullable=False),
+    Column("photos", Text, nullable=False, server_default="[]"),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("handled_at", UTCDateTime, nullable=True),
+    Column("handled_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("request_key", String(120), nullable=False, unique=True),
+    Index("ix_station_complaints_filer", "channel", "external_id", "created_at"),
+)
+
+# Parcel-arrival notices: the ledger's keyed phone hash and last four, never the number.
+arrival_subscriptions = Table(
+    "arrival_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("chat_id", String(100), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("phone_digest", String(64), nullable=False, index=True),
+    Column("last4", String(4), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "external_id", "phone_digest"),
+)

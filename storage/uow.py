@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.engine import WRITE_OPTION
 from storage.repositories.activity import SqlActivityRepo
 from storage.repositories.audit import SqlAuditRepo
+from storage.repositories.board import SqlBoardRepo
 
 # subsidy claims (issue 10)
 from storage.repositories.claims import SqlClaimRepo
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.robots = SqlRobotRepo(conn)
         # subsidy claims (issue 10)
         self.claims = SqlClaimRepo(conn)
+        self.board = SqlBoardRepo(conn)  # the notice board (issue 11)
         return self
 
     async def commit(self) -> None:

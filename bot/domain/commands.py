@@ -298,6 +298,156 @@ class ChooseNoticeChannel(Command):
     channel: str | None = None
 
 
+# --- the notice board (issue 11) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StationQrCode(Command):
+    """The station's public QR code, issued the first time it is asked for (a write, so
+    it has a request key); the same code every time after, until revoked. `code`: a
+    station code in the reader's scope; None: the keeper's own station."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class StationPosters(Command):
+    """/poster, `python -m bot poster`: what goes on the notice-board poster of one station
+    (`station`: a code; None: the keeper's own) or of every station of a county. Issues a
+    station's code the first time (a write)."""
+
+    station: str | None = None
+    county: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeStationQr(Command):
+    """/revoke_qr CODE: the station's printed code stops working; a new one is issued."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ScanStation(Query):
+    """Someone opened a station's deep link (`/start s_…`): what the scan means for them."""
+
+    payload: str
+
+
+@dataclass(frozen=True)
+class ShowProfile(Query):
+    """The notice-board profile of the keeper's own station."""
+
+
+@dataclass(frozen=True)
+class SaveProfile(Command):
+    """The keeper's notice board: opening hours, services, fee standards, what contact to
+    show (a ContactShown value) and the public phone."""
+
+    hours: str
+    services: str
+    fees: str
+    contact: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class RecordInspection(Command):
+    """A site inspection (现场检查) by staff or the township operator who scanned the code:
+    where the phone says they were, the county's checklist, notes, photos, the result."""
+
+    payload: str
+    lat_e6: int
+    lon_e6: int
+    checklist: tuple[tuple[str, bool], ...]
+    notes: str
+    photos: tuple[str, ...]
+    result: str  # InspectionResult
+
+
+@dataclass(frozen=True)
+class RateStation(Command):
+    payload: str
+    stars: int
+
+
+@dataclass(frozen=True)
+class FileComplaint(Command):
+    """A villager's complaint about the station whose code they scanned. `name` None:
+    anonymous. `chat_id` and `language` are where and how to send the answer."""
+
+    payload: str
+    body: str
+    photos: tuple[str, ...] = ()
+    name: str | None = None
+    chat_id: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class MayComplain(Query):
+    """Before a villager writes: refused now, not after, when they are over the limit."""
+
+    payload: str
+
+
+@dataclass(frozen=True)
+class ShowComplaint(Query):
+    """A complaint by its reference: to whoever filed it, or to staff in scope."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class AnswerComplaint(Command):
+    """Staff answer a complaint: it becomes handled and the answer goes to the villager."""
+
+    reference: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class SubscribeArrivals(Command):
+    """A villager shared their own phone contact: tell them when a parcel for it arrives.
+    `phone` is the full number, hashed at once and never stored."""
+
+    phone: str = field(repr=False)
+    chat_id: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class UnsubscribeArrivals(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class BoardActivity(Query):
+    """A station's check-ins (operating days) in a month, its inspections and open
+    complaints; `code` None: the keeper's own station."""
+
+    code: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmPosition(Command):
+    """Staff take the position proposed for a station without one (its first plausible
+    check-in's) as the station's recorded position."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class CheckInAtStation(Command):
+    """The keeper scanned their own station's code and shared a location (micro-degrees,
+    as the phone claims it)."""
+
+    payload: str
+    lat_e6: int
+    lon_e6: int
+
+
 __all__ = [
     "ChooseNoticeChannel",
     "CloseParcel",

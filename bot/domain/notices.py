@@ -30,6 +30,7 @@ class AlertCategory(StrEnum):
     IDLE = "idle"  # no ledger entry for days
     STRANDED = "stranded"  # parcels waiting too long
     DECISION = "decision"  # a removal or reinstatement was decided
+    BOARD = "board"  # notice boards: changes, positions to confirm, odd check-ins, inspections
 
 
 CATEGORY_LABELS = {
@@ -39,6 +40,7 @@ CATEGORY_LABELS = {
     AlertCategory.IDLE: N_("idle station reminders"),
     AlertCategory.STRANDED: N_("stranded parcel reminders"),
     AlertCategory.DECISION: N_("removal decisions"),
+    AlertCategory.BOARD: N_("notice boards, check-ins and inspections"),
 }
 
 
@@ -56,6 +58,15 @@ class NoticeKind(StrEnum):
     DIALOG_EXPIRED = "dialog_expired"  # to whoever left a form unfinished
     # subsidy claims (issue 10); not mutable: it is the keeper's own money
     CLAIM_DECISION = "claim_decision"  # to a keeper: staff decided on the station's claim
+    # the notice board (issue 11), to county staff
+    PROFILE_CHANGED = "profile_changed"  # a keeper changed the station's notice board
+    POSITION_PROPOSED = "position_proposed"  # a station without GPS: a first check-in's
+    CHECKIN_FLAGGED = "checkin_flagged"  # an impossible sequence of claimed locations
+    COMPLAINT = "complaint"  # a villager's complaint
+    INSPECTION_FAILED = "inspection_failed"  # a site inspection failed
+    # the notice board (issue 11), to a villager's chat
+    COMPLAINT_ANSWERED = "complaint_answered"
+    PARCEL_ARRIVED = "parcel_arrived"
 
 
 # Categories of the kinds; a kind missing here (dialog_expired) cannot be muted: it
@@ -69,6 +80,13 @@ KIND_CATEGORY: dict[NoticeKind, AlertCategory] = {
     NoticeKind.STRANDED: AlertCategory.STRANDED,
     NoticeKind.STRANDED_DIGEST: AlertCategory.STRANDED,
     NoticeKind.DECISION: AlertCategory.DECISION,
+    # The notice board (issue 11). Not here, so never muted: a complaint (the supervision
+    # channel must reach staff) and what a villager asked for themselves (the answer to
+    # their complaint, their parcel's arrival: they unsubscribe instead).
+    NoticeKind.PROFILE_CHANGED: AlertCategory.BOARD,
+    NoticeKind.POSITION_PROPOSED: AlertCategory.BOARD,
+    NoticeKind.CHECKIN_FLAGGED: AlertCategory.BOARD,
+    NoticeKind.INSPECTION_FAILED: AlertCategory.BOARD,
 }
 
 

@@ -182,6 +182,8 @@ def entry_saved(recorded, t: Translator) -> str:
     text = join_phrases(head, entry_line(entry, t, recorded.timezone))
     if entry.kind is EntryKind.PARCEL_IN and entry.pickup_code:
         text += "\n" + t("Pickup code {code} — write it on the parcel.", code=entry.pickup_code)
+    if getattr(recorded, "notified", 0):
+        text += "\n" + t("📨 The recipient was notified (they asked for arrival notices).")
     return text
 
 

@@ -33,6 +33,14 @@ class Action(StrEnum):
     REVIEW_CLAIM = "review_claim"
     PAY_CLAIM = "pay_claim"
     CHECK_CLAIM = "check_claim"
+    # the notice board (issue 11)
+    EDIT_PROFILE = "edit_profile"
+    PRINT_POSTER = "print_poster"
+    REVOKE_QR = "revoke_qr"
+    CHECK_IN = "check_in"
+    INSPECT = "inspect"
+    ANSWER_COMPLAINT = "answer_complaint"
+    CONFIRM_POSITION = "confirm_position"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -61,6 +69,22 @@ ROLE_ACTIONS[Role.COUNTY_STAFF] |= {Action.VIEW_CLAIMS, Action.REVIEW_CLAIM, Act
 ROLE_ACTIONS[Role.KEEPER] |= {Action.FILE_CLAIM, Action.VIEW_CLAIMS}
 # Where the county's policy asks for it, a township operator checks claims first.
 ROLE_ACTIONS[Role.TOWNSHIP_OPERATOR] |= {Action.VIEW_CLAIMS, Action.CHECK_CLAIM}
+# the notice board (issue 11): only a keeper edits their board and checks in; keepers and
+# staff print posters; staff revoke a printed code; staff and operators inspect.
+_BOARD_ACTIONS = {
+    Role.COUNTY_STAFF: {
+        Action.PRINT_POSTER,
+        Action.REVOKE_QR,
+        Action.INSPECT,
+        Action.ANSWER_COMPLAINT,
+        Action.CONFIRM_POSITION,
+    },
+    Role.TOWNSHIP_OPERATOR: {Action.INSPECT},
+    Role.KEEPER: {Action.EDIT_PROFILE, Action.PRINT_POSTER, Action.CHECK_IN},
+}
+ROLE_ACTIONS[Role.ADMIN] -= {Action.EDIT_PROFILE, Action.CHECK_IN}
+for _role, _actions in _BOARD_ACTIONS.items():
+    ROLE_ACTIONS[_role] |= _actions
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,14 @@ from bot.domain.ledger import EntryView
 from bot.domain.unit_prices import UsualPrice
 from bot.services import desk, identity, invites, ladder, network
 from bot.services.authz import Actor
+from bot.services.board import arrivals as board_arrivals
+from bot.services.board import checkins as board_checkins
+from bot.services.board import codes as board_codes
+from bot.services.board import feedback as board_feedback
+from bot.services.board import inspections as board_inspections
+from bot.services.board import posters as board_posters
+from bot.services.board import profile as board_profile
+from bot.services.board.forms import BOARD_FORMS
 from bot.services.claims import filing as claim_filing
 from bot.services.claims import forecast as claim_forecast
 from bot.services.claims import review as claim_review
@@ -83,7 +91,28 @@ USE_CASES: dict[type, UseCase] = {
     c.ShowClaim: claim_review.show_claim,
     c.ClaimStatement: claim_statement.claim_statement,
     c.ClaimForecast: claim_forecast.claim_forecast,
+    # the notice board (issue 11)
+    c.StationQrCode: board_codes.station_qr,
+    c.RevokeStationQr: board_codes.revoke_station_qr,
+    c.StationPosters: board_posters.station_posters,
+    c.ScanStation: board_codes.scan_station,
+    c.ShowProfile: board_profile.show_profile,
+    c.SaveProfile: board_profile.save_profile,
+    c.CheckInAtStation: board_checkins.check_in,
+    c.BoardActivity: board_checkins.board_activity,
+    c.RecordInspection: board_inspections.record_inspection,
+    c.RateStation: board_feedback.rate_station,
+    c.FileComplaint: board_feedback.file_complaint,
+    c.MayComplain: board_feedback.may_complain,
+    c.ConfirmPosition: board_checkins.confirm_position,
+    c.ShowComplaint: board_feedback.show_complaint,
+    c.AnswerComplaint: board_feedback.answer_complaint,
+    c.SubscribeArrivals: board_arrivals.subscribe,
+    c.UnsubscribeArrivals: board_arrivals.unsubscribe,
 }
+# The notice board (issue 11): an intake also tells villagers who asked for arrival notices
+# (the ledger's own use case, then the notices, in the same transaction).
+USE_CASES[c.RecordIntake] = board_arrivals.record_intake
 
 
 class Services:
@@ -91,6 +120,8 @@ class Services:
         self.uow = uow
         self.env = env
         self.forms = FormEngine({**LEDGER_FORMS, **CLAIM_FORMS})  # claims: issue 10
+        # The notice-board form (issue 11) rides the same engine.
+        self.forms = FormEngine({**LEDGER_FORMS, **BOARD_FORMS})
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
         self.scoring = ScoringService(uow, env.clock, lease=env.job_lease)

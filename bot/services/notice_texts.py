@@ -247,6 +247,99 @@ def claim_decision_text(p: Mapping[str, Any], t: Translator) -> str:
     )
 
 
+# --- the notice board (issue 11) ------------------------------------------------------
+
+
+def profile_changed_text(p: Mapping[str, Any], t: Translator) -> str:
+    lines = [
+        t("{station} ({code}) changed its notice board:", station=p["station"], code=p["code"])
+    ]
+    lines += [
+        t("Opening hours: {hours}", hours=p["hours"] or "—"),
+        t("Services: {services}", services=p["services"] or "—"),
+        t("Fee standards: {fees}", fees=p["fees"] or "—"),
+    ]
+    return "\n".join(lines)
+
+
+def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "{station} ({code}) has no position on file. Its keeper checked in at {position} "
+        "(as the phone claims it). If that is the station, confirm it as the station's position.",
+        station=p["station"],
+        code=p["code"],
+        position=p["position"],
+    )
+
+
+def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
+    if p.get("flag") == "frozen_position":
+        return t(
+            "Check-in at {station} ({code}) flagged: exactly the same position as an earlier "
+            "day's, to the tenth of a metre — a location that never moves is likely not a "
+            "live one. A location is what the phone claims.",
+            station=p["station"],
+            code=p["code"],
+        )
+    return t(
+        "Check-in at {station} ({code}) flagged: {km} km from the same keeper's previous "
+        "check-in {minutes} minutes before. A location is what the phone claims.",
+        station=p["station"],
+        code=p["code"],
+        km=p["km"],
+        minutes=p["minutes"],
+    )
+
+
+def complaint_text(p: Mapping[str, Any], t: Translator) -> str:
+    who = p["name"] or t("anonymous")
+    lines = [
+        t(
+            "Complaint {reference} about {station} ({code}) from {who}:",
+            reference=p["reference"],
+            station=p["station"],
+            code=p["code"],
+            who=who,
+        ),
+        p["body"],
+    ]
+    if p["photos"]:
+        lines.append(t("Photos: {n}", n=p["photos"]))
+    return "\n".join(lines)
+
+
+def complaint_answered_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Your complaint {reference} about {station} was handled. The county's answer: {answer}",
+        reference=p["reference"],
+        station=p["station"],
+        answer=p["answer"],
+    )
+
+
+def inspection_failed_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "Inspection of {station} ({code}) by {inspector} failed. Problems: {problems}. "
+        "Notes: {notes}",
+        station=p["station"],
+        code=p["code"],
+        inspector=p["inspector"],
+        problems=", ".join(t(item) for item in p["problems"]) or "—",
+        notes=p["notes"] or "—",
+    )
+
+
+def parcel_arrived_text(p: Mapping[str, Any], t: Translator) -> str:
+    return t(
+        "A parcel for your number *{last4} has arrived at {station} ({village}). Pickup "
+        "code: {code}.",
+        last4=p["last4"],
+        station=p["station"],
+        village=p["village"],
+        code=p["pickup_code"],
+    )
+
+
 TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.VERDICT: verdict_text,
     NoticeKind.DIGEST: digest_text,
@@ -259,4 +352,12 @@ TEXTS: dict[NoticeKind, Callable[[Mapping[str, Any], Translator], str]] = {
     NoticeKind.DIALOG_EXPIRED: dialog_expired_text,
     # subsidy claims (issue 10)
     NoticeKind.CLAIM_DECISION: claim_decision_text,
+    # the notice board (issue 11)
+    NoticeKind.PROFILE_CHANGED: profile_changed_text,
+    NoticeKind.POSITION_PROPOSED: position_proposed_text,
+    NoticeKind.CHECKIN_FLAGGED: checkin_flagged_text,
+    NoticeKind.COMPLAINT: complaint_text,
+    NoticeKind.COMPLAINT_ANSWERED: complaint_answered_text,
+    NoticeKind.INSPECTION_FAILED: inspection_failed_text,
+    NoticeKind.PARCEL_ARRIVED: parcel_arrived_text,
 }

@@ -81,6 +81,20 @@ class ReminderPolicy(Strict):
     stranded_staff_threshold: int = Field(default=10, ge=1, le=10_000)
 
 
+class BoardPolicy(Strict):
+    """The notice board (issue 11): the poster's heading, the check-in geofence, the
+    inspection checklist, how many complaints one person may file a day."""
+
+    heading: str = Field(default="全国电子商务进农村综合示范项目", min_length=1, max_length=40)
+    geofence_m: int = Field(default=300, ge=20, le=20_000)
+    checklist: list[str] = Field(
+        default=["signage", "notice_board", "fee_list", "equipment", "ledger"],
+        min_length=1,
+        max_length=12,
+    )
+    complaints_per_day: int = Field(default=3, ge=1, le=100)
+
+
 class CountyPolicy(Strict):
     thresholds: dict[Tier, TierThresholds] = {
         Tier.ORDINARY: TierThresholds(
@@ -97,6 +111,7 @@ class CountyPolicy(Strict):
     # subsidy claims (issue 10): the county's subsidy rules, [[subsidies]] in the file
     subsidies: list[SubsidyRule] = []
     claims: ClaimsPolicy = ClaimsPolicy()
+    board: BoardPolicy = BoardPolicy()  # the notice board (issue 11)
 
     @model_validator(mode="after")
     def _every_tier(self) -> CountyPolicy:

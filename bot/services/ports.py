@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
+from bot.domain.board import (
+    ArrivalSubscription,
+    CheckIn,
+    Complaint,
+    Inspection,
+    Position,
+    StationCodeRecord,
+    StationProfile,
+)
 from bot.domain.claims import (
     ClaimEvent,
     ClaimLine,
@@ -530,6 +539,96 @@ class ClaimRepo(Protocol):
         and entry, streamed (a county's month can hold a million of them)."""
 
 
+# --- the notice board (issue 11) --------------------------------------------------------
+
+
+class BoardRepo(Protocol):
+    """Stations' public codes, notice-board profiles and keepers' check-ins."""
+
+    async def live_code(self, station_id: int) -> StationCodeRecord | None:
+        """The station's newest code that is not revoked."""
+
+    async def code(self, code: str) -> StationCodeRecord | None:
+        """The record of a printed code, revoked or not."""
+
+    async def last_generation(self, station_id: int) -> int:
+        """The newest generation issued for the station (0: none yet)."""
+
+    async def add_code(
+        self,
+        station_id: int,
+        generation: int,
+        code: str,
+        now: datetime,
+        request_key: str | None = None,
+    ) -> bool:
+        """False when that generation exists already (another issue won)."""
+
+    async def code_issued_by(self, request_key: str) -> StationCodeRecord | None:
+        """The code a /revoke_qr issued (its request key), if it ran already."""
+
+    async def revoke_code(self, code: str, by: int | None, now: datetime) -> bool:
+        """Compare-and-set: True for the one call that revoked it."""
+
+    async def profile(self, station_id: int) -> StationProfile | None: ...
+    async def put_profile(self, profile: StationProfile, by: int | None, request_key: str) -> bool:
+        """Upsert; False when this request key was the last write already (a retry)."""
+
+    async def add_checkin(self, checkin: CheckIn, request_key: str) -> int | None:
+        """The new id; None when the station has a check-in that day (or a retry)."""
+
+    async def checkin_on(self, station_id: int, day: date) -> CheckIn | None: ...
+    async def last_checkin_by(self, person_id: int) -> CheckIn | None: ...
+    async def checkins(self, station_id: int, first: date, last: date) -> list[CheckIn]:
+        """Check-ins between two local days, inclusive, oldest first."""
+
+    async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
+        """The station's earliest check-in that was not flagged (what staff were offered)."""
+
+    async def set_station_position(
+        self, station_id: int, position: Position, now: datetime
+    ) -> bool:
+        """Record the station's position if it has none; False when it has one already."""
+
+    async def add_inspection(self, inspection: Inspection, request_key: str) -> int | None:
+        """The new id; None when this request key was recorded already (a retry)."""
+
+    async def inspections(self, station_id: int, limit: int = 5) -> list[Inspection]:
+        """The latest inspections, newest first."""
+
+    async def rate(
+        self, station_id: int, channel: str, external_id: str, stars: int, now: datetime
+    ) -> None:
+        """One rating per person and station: a new one replaces theirs."""
+
+    async def ratings(self, station_id: int) -> tuple[int, int]:
+        """(how many people rated, the sum of their stars)."""
+
+    async def add_complaint(self, complaint: Complaint, request_key: str) -> Complaint:
+        """The stored complaint; for a retried request key, the one it stored then."""
+
+    async def complaint(self, reference: str) -> Complaint | None: ...
+    async def complaints_since(self, channel: str, external_id: str, since: datetime) -> int:
+        """How many complaints this person filed since `since` (the rate limit)."""
+
+    async def handle_complaint(
+        self, reference: str, answer: str, by: int | None, now: datetime
+    ) -> bool:
+        """Compare-and-set received → handled; False when it was handled already."""
+
+    async def open_complaints(self, station_id: int) -> int: ...
+    async def subscribe(self, subscription: ArrivalSubscription) -> bool:
+        """False when this person already subscribed this number."""
+
+    async def unsubscribe(self, channel: str, external_id: str) -> int:
+        """Every subscription of the person ends; how many there were."""
+
+    async def subscriptions(self, phone_digest: str) -> list[ArrivalSubscription]: ...
+    async def subscriptions_of(
+        self, channel: str, external_id: str
+    ) -> list[ArrivalSubscription]: ...
+
+
 class UnitOfWork(Protocol):
     network: NetworkRepo
     people: PeopleRepo
@@ -548,6 +647,7 @@ class UnitOfWork(Protocol):
     robots: RobotRepo
     # subsidy claims (issue 10)
     claims: ClaimRepo
+    board: BoardRepo  # the notice board (issue 11)
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

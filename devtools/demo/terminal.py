@@ -32,12 +32,16 @@ HELP = """\
   :as staff            切换为县商务局员工              switch to the county staff member
   :as keeper           切换为站长                      switch to the station keeper
   :as new              切换为一个新的未注册用户        switch to a brand-new, unregistered user
-  :scan                扫描机器人最近发出的邀请码      "scan" the last invite QR code / link
+  :scan                扫描机器人最近发出的二维码      "scan" the last QR code (invite, poster)
+  :location 纬度 经度   之后“发送位置”按钮发这个位置     the position the location button sends
+  :wait 秒数            等待通知（默认 2 秒）            wait for notices (2 s by default)
   :help                显示本说明                      show this help
   :quit                退出（Ctrl-D 也可以）           quit (Ctrl-D works too)
   按钮用冒号按，所以电话尾号、金额随时都能直接输入。 Buttons take a colon, so a phone
   tail or an amount typed at any step is sent as text, never taken for a button.
-  试试 / try:  /menu → :1 · :as staff → /invite DEMO-S002 → :as new → :scan"""
+  试试 / try:  /menu → :1 · :as staff → /invite DEMO-S002 → :as new → :scan
+  公示栏 / notice board:  :as keeper → /profile … → /poster → :scan → :1 (位置 location)
+                          :as new → :scan → :1 (评价 rate) / :2 (投诉 complain) / :3 (到件通知)"""
 
 
 @dataclass
@@ -126,11 +130,27 @@ class Terminal:
             self.switch(rest)
         elif command == "scan":
             await self.scan()
+        elif command == "wait":  # notices (the outbox) arrive a moment after the update
+            await asyncio.sleep(min(float(rest or 2), 30))
+            self.show_unread()
+        elif command == "location":
+            self.move(rest)
         elif command == "press":
             await self.press_label(line[1:].partition(" ")[2].strip())
         else:
             self.say(f"{INDENT}(未知命令 unknown command :{command} — :help)")
         return True
+
+    def move(self, where: str) -> None:
+        try:
+            latitude, longitude = (float(part) for part in where.replace(",", " ").split())
+        except ValueError:
+            self.say(f"{INDENT}(写成 · write it like  :location 27.8124 115.4013)")
+            return
+        self.fake.location = (latitude, longitude)
+        self.say(
+            f"{INDENT}(位置按钮将发送 · the location button now sends {latitude}, {longitude})"
+        )
 
     def switch(self, who: str) -> None:
         if who == "new":

@@ -107,6 +107,7 @@ class Button:
     callback_data: str | None = None
     url: str | None = None
     inline: bool = True
+    asks: str | None = None  # a reply button that shares "location" or "contact"
 
 
 @dataclass
@@ -160,6 +161,13 @@ class SentMessage:
                         callback_data=button.get("callback_data"),
                         url=button.get("url"),
                         inline=inline,
+                        asks=(
+                            "location"
+                            if button.get("request_location")
+                            else "contact"
+                            if button.get("request_contact")
+                            else None
+                        ),
                     )
                 )
         return found

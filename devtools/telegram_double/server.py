@@ -215,6 +215,26 @@ class FakeTelegram:
         message["photo"] = [self._photo_size(stored, width, height)]
         return self._push({"message": message})
 
+    # What a phone answers to a "share location" / "share contact" button (the demo's
+    # keeper stands at DEMO-S001; `:location LAT LON` moves them).
+    location: tuple[float, float] = (27.8124, 115.4013)
+    phone_number: str = "+8613800138000"
+
+    def send_location(self, user: FakeUser, latitude: float, longitude: float) -> dict:
+        message = self._user_message(user)
+        message["location"] = {"latitude": latitude, "longitude": longitude}
+        return self._push({"message": message})
+
+    def send_contact(self, user: FakeUser, phone_number: str) -> dict:
+        """The user's own contact, as Telegram's contact button sends it (user_id set)."""
+        message = self._user_message(user)
+        message["contact"] = {
+            "phone_number": phone_number,
+            "first_name": user.first_name,
+            "user_id": user.id,
+        }
+        return self._push({"message": message})
+
     def send_document(
         self,
         user: FakeUser,
@@ -232,6 +252,10 @@ class FakeTelegram:
         """The user presses a button of a message the bot sent: a callback query for an
         inline button, a plain text message for a reply-keyboard button."""
         chosen = message.button(button)
+        if chosen.asks == "location":
+            return self.send_location(user, *self.location)
+        if chosen.asks == "contact":
+            return self.send_contact(user, self.phone_number)
         if not chosen.inline:
             return self.send_text(user, chosen.text)
         if chosen.callback_data is None:

@@ -10,20 +10,26 @@ from bot.bootstrap import App
 # office IM (#12)
 from handlers.telegram import (
     alerts,
+    arrivals,
     basics,
     claims,  # subsidy claims (issue 10)
     corrections,
     edits,
     fallback,
+    feedback,
     forms,
+    inspections,
     invites,
     ladder,
     month,
     notice_channel,
     oneline,
     parcels,
+    posters,
+    scans,
     shelf,
     start,
+    station_profile,
     stations,
 )
 from handlers.telegram.fsm import SqlStorage
@@ -38,9 +44,13 @@ from storage.group_commit import commit_group_for
 def get_routers() -> list[Router]:
     # Order matters: /cancel and friends first so they work in every dialog state; the
     # fallback last.
+    # The notice board's dialogs (issue 11) sit right after /start, before the ledger's
+    # forms and the one-line parser, so their own states answer first.
+    board = (scans, station_profile, posters, inspections, feedback, arrivals)
     modules = (
         basics,
         start,
+        *board,
         invites,
         stations,
         month,

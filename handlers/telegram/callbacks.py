@@ -65,3 +65,38 @@ class VoidCb(CallbackData, prefix="vd"):
     """Confirms the void shown; the entry and reason wait in the dialog state."""
 
     nonce: str
+
+
+# --- the notice board (issue 11) ---------------------------------------------------------
+# A station's public code (24 characters) rides in the data: it is printed on a wall, so it
+# is no secret, and every press resolves it again (a revoked code stops working).
+
+
+class BoardCb(CallbackData, prefix="bd"):
+    """A villager's button under a station's public card: rate, complain, notices."""
+
+    action: str  # rate | complain | notify
+    code: str
+
+
+class RateCb(CallbackData, prefix="rt"):
+    code: str
+    stars: int
+
+
+class ComplaintSendCb(CallbackData, prefix="cs"):
+    """Send the complaint being written, signed or anonymous; `nonce` names this one."""
+
+    anonymous: bool
+    nonce: str
+
+
+class InspectItemCb(CallbackData, prefix="ii"):
+    """Toggle checklist item `index` of the inspection being written (-1: next step)."""
+
+    index: int
+
+
+class InspectResultCb(CallbackData, prefix="ir"):
+    result: str  # pass | fail
+    nonce: str

@@ -134,6 +134,43 @@ COMMANDS = (
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),
+    # the notice board (issue 11)
+    Command(
+        "profile",
+        N_("Your notice board: hours, services, fees, contact shown"),
+        Action.EDIT_PROFILE,
+    ),
+    Command(
+        "poster",
+        N_("Print the notice-board poster with the station's QR code"),
+        Action.PRINT_POSTER,
+        example="/poster",
+        desk_example="/poster DEMO-S001",
+    ),
+    Command(
+        "revoke_qr",
+        N_("Stop a printed QR code working and issue a new one: /revoke_qr <code>"),
+        Action.REVOKE_QR,
+        example="/revoke_qr DEMO-S001",
+    ),
+    Command(
+        "answer",
+        N_("Answer a villager's complaint: /answer <number> <answer>"),
+        Action.ANSWER_COMPLAINT,
+        example="/answer TS-ABCD2345 已联系站长整改",
+    ),
+    Command(
+        "complaint",
+        N_("Where a complaint stands: /complaint <number>"),
+        example="/complaint TS-ABCD2345",
+    ),
+    Command("unsubscribe", N_("Stop parcel-arrival notices")),
+    Command(
+        "set_position",
+        N_("Take a station's first check-in as its position: /set_position <code>"),
+        Action.CONFIRM_POSITION,
+        example="/set_position DEMO-S002",
+    ),
 )
 
 # subsidy claims (issue 10)

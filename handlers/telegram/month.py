@@ -9,8 +9,9 @@ from aiogram import F
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.commands import ShowMonth
+from bot.domain.commands import BoardActivity, ShowMonth
 from bot.i18n import Translator
+from bot.presenters.board import operating_days_line
 from bot.presenters.texts import month_text
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
@@ -39,7 +40,8 @@ def month_query(args: str | None) -> ShowMonth:
 async def month(
     message: Message, command: CommandObject, actor: Actor, t: Translator, services: Services
 ) -> None:
-    await message.answer(month_text(await services.run(month_query(command.args), actor), t))
+    view = await services.run(month_query(command.args), actor)
+    await message.answer(month_text(view, t) + await operating_days(view, actor, t, services))
 
 
 @router.callback_query(MenuCb.filter(F.item == "month"), flags={"action": Action.VIEW_LEDGER})
@@ -48,4 +50,11 @@ async def month_button(
 ) -> None:
     view = await services.run(ShowMonth(), actor)
     await query.answer()
-    await query.bot.send_message(query.from_user.id, month_text(view, t))
+    text = month_text(view, t) + await operating_days(view, actor, t, services)
+    await query.bot.send_message(query.from_user.id, text)
+
+
+async def operating_days(view, actor: Actor, t: Translator, services: Services) -> str:
+    """The notice board's check-ins of that month (issue 11), as a line to add."""
+    query = BoardActivity(code=view.station.code, period=str(view.period))
+    return "\n" + operating_days_line(await services.run(query, actor), t)

@@ -55,6 +55,10 @@ COMMAND_HINTS = {
     NoticeKind.IDLE: "/menu",
     NoticeKind.STRANDED: "/pickup",
     NoticeKind.DIALOG_EXPIRED: "/menu",
+    # the notice board (issue 11)
+    NoticeKind.COMPLAINT: "/answer",
+    NoticeKind.POSITION_PROPOSED: "/set_position",
+    NoticeKind.PARCEL_ARRIVED: "/unsubscribe",
 }
 
 

@@ -7,6 +7,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.domain.board import looks_like_station_code
 from bot.domain.commands import RedeemInvite
 from bot.domain.invites import looks_like_invite
 from bot.domain.roles import ROLE_LABELS
@@ -19,6 +20,7 @@ from handlers.telegram.commands import register_chat_commands
 from handlers.telegram.keyboards import main_menu
 from handlers.telegram.keys import message_key
 from handlers.telegram.routing import Routes
+from handlers.telegram.scans import on_scan
 
 router = Routes("start")
 
@@ -34,9 +36,11 @@ async def start_with_payload(
     services: Services,
 ) -> None:
     payload = command.args or ""
+    # Dispatched on the payload's kind: `i_…` an invite, `s_…` a station's poster code.
+    if looks_like_station_code(payload):
+        await on_scan(message, payload, state, actor, t, services)
+        return
     if not looks_like_invite(payload):
-        # Station notice-board codes will land here too (see ROADMAP); until then any other
-        # payload is simply not ours.
         await message.answer(t("This link is not recognised. Ask county staff for a new QR code."))
         return
     user = message.from_user

@@ -8,11 +8,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.commands import ListStations, ShowStation, StationDesk
+from bot.domain.commands import BoardActivity, ListStations, ShowStation, StationDesk
 from bot.domain.roles import Role
 from bot.domain.station_filters import parse_station_filters
 from bot.i18n import Translator
 from bot.presenters import texts as render
+from bot.presenters.board import board_card_lines
 from bot.presenters.desk import desk_card, station_list
 from bot.services.authz import Action, Actor, can
 from bot.services.bus import Services
@@ -33,7 +34,8 @@ async def station(
     code = (command.args or "").strip() or None
     if code is not None and actor.role is not Role.KEEPER and can(actor, Action.VIEW_LEDGER):
         desk = await services.run(StationDesk(code), actor)
-        await message.answer(desk_card(desk, t))
+        board = await services.run(BoardActivity(code), actor)  # the notice board (issue 11)
+        await message.answer(desk_card(desk, t) + "\n" + "\n".join(board_card_lines(board, t)))
         return
     card = await services.run(ShowStation(code), actor)
     await message.answer(render.station_card(card, t))

@@ -13,6 +13,7 @@ from types import TracebackType
 
 from storage.memory.activity import MemoryActivityRepo
 from storage.memory.audit import MemoryAuditRepo
+from storage.memory.board import MemoryBoardRepo
 
 # subsidy claims (issue 10)
 from storage.memory.claims import MemoryClaimRepo
@@ -66,6 +67,7 @@ class MemoryUnitOfWork:
         self.robots = MemoryRobotRepo(tx)
         # subsidy claims (issue 10)
         self.claims = MemoryClaimRepo(tx)
+        self.board = MemoryBoardRepo(tx)  # the notice board (issue 11)
         return self
 
     @property

@@ -22,7 +22,7 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import Chat, File, Message, Update, User
+from aiogram.types import Chat, File, InlineKeyboardMarkup, Message, Update, User
 
 BOT_USER = User(id=42, is_bot=True, first_name="Cunzhan", username="cunzhan_test_bot")
 
@@ -54,7 +54,11 @@ class RecordingSession(BaseSession):
                 from_user=BOT_USER,
                 text=getattr(method, "text", None),
                 caption=getattr(method, "caption", None),
-                reply_markup=method.reply_markup,
+                reply_markup=(
+                    method.reply_markup
+                    if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                    else None
+                ),
             )
         return True
 

@@ -7,7 +7,7 @@ an admin. Network: county A (A-T1: A-S1, A-S2; A-T2: A-S3) and county B (B-S1).
 from __future__ import annotations
 
 import pytest
-from aiogram.methods import SendPhoto
+from aiogram.methods import SendDocument, SendPhoto
 
 from bot.domain.roles import Role
 
@@ -324,6 +324,18 @@ MATRIX = [
             "admin": NOT_ALLOWED,
         },
     ),
+    # The notice board (issue 11): keepers write their own board; staff revoke printed
+    # codes in their county, admins anywhere.
+    (
+        "/profile",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Your notice board",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
     (
         "/claims",
         {
@@ -356,6 +368,7 @@ MATRIX = [
     ),
     (
         "/claims_paid PAY-1 1",
+        "/revoke_qr A-S3",
         {
             "stranger": NOT_REGISTERED,
             "keeper": NOT_ALLOWED,
@@ -372,6 +385,58 @@ MATRIX = [
             "operator": NOT_ALLOWED,
             "staff": NOT_ALLOWED,
             "admin": NOT_ALLOWED,
+            "staff": QR,
+            "admin": QR,
+        },
+    ),
+    (
+        "/poster B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": OUTSIDE,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "<document>",
+        },
+    ),
+    (
+        "/answer TS-ABCD2345 已处理",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": "No complaint has the number",
+            "admin": "No complaint has the number",
+        },
+    ),
+    (
+        "/set_position B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": "no check-in yet",
+        },
+    ),
+    (
+        "/complaint TS-ABCD2345",
+        {
+            "stranger": "No complaint has the number",
+            "keeper": "No complaint has the number",
+            "operator": "No complaint has the number",
+            "staff": "No complaint has the number",
+            "admin": "No complaint has the number",
+        },
+    ),
+    (
+        "/revoke_qr B-S1",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
+            "staff": OUTSIDE,
+            "admin": QR,
         },
     ),
 ]
@@ -391,6 +456,8 @@ async def test_matrix(app, chat, people, command, role, expected):
     sent = await chat.send(user, command)
     if expected == QR:
         assert any(isinstance(c, SendPhoto) for c in sent.calls), sent.text
+    elif expected == "<document>":  # the notice-board poster (issue 11)
+        assert any(isinstance(c, SendDocument) for c in sent.calls), sent.text
     else:
         assert expected in sent.text, sent.text
         assert not any(isinstance(c, SendPhoto) for c in sent.calls)

@@ -106,7 +106,47 @@ def every_kind() -> list:
         id=7, station_id=1, amount_fen=14_600, period="2026-10", station_name="Station A-S1"
     )
     notices += claim_decision_notices(claim, "needs_info", "请补充运单照片", "tg:1:x", KEEPERS)
+    notices += board_notices()  # the notice board (issue 11)
     return notices
+
+
+def board_notices() -> list:
+    """The notice board's notices (issue 11), by their builders."""
+    from bot.domain.board import ArrivalSubscription, Complaint, ComplaintStatus
+    from bot.services.board import notices as board
+
+    card = SimpleNamespace(id=1, code="A-S1", name="桃园村服务站", village_name="桃园村")
+    profile = SimpleNamespace(hours="8:00-20:00", services="快递收发", fees="免费")
+    at = datetime(2026, 10, 1, tzinfo=UTC)
+    complaint = Complaint(
+        1,
+        "TS-ABCD2345",
+        1,
+        "telegram",
+        "9",
+        "9",
+        "zh",
+        None,
+        "不开门",
+        ("f1",),
+        ComplaintStatus.RECEIVED,
+        at,
+    )
+    subscriber = ArrivalSubscription(1, "telegram", "9", "9", "zh", "d" * 64, "5678", at)
+    return [
+        *board.profile_changed_notices(card, profile, "tg:1:1", STAFF),
+        *board.position_proposed_notices(card, "29.123456, 106.654321", STAFF),
+        *board.checkin_flagged_notices(
+            card, SimpleNamespace(id=7, flag="impossible_move"), 150, 10, STAFF
+        ),
+        *board.checkin_flagged_notices(
+            card, SimpleNamespace(id=8, flag="frozen_position"), 0, 1440, STAFF
+        ),
+        *board.complaint_notices(card, complaint, STAFF),
+        board.complaint_answered_notice(card, complaint, "已整改"),
+        *board.inspection_failed_notices(card, 3, "李干部", ["fee list"], "无价目表", STAFF),
+        *board.parcel_arrived_notices(card, 12, "A-003", [subscriber]),
+    ]
 
 
 def test_verdicts_reach_the_keepers_of_their_station_only():
@@ -175,9 +215,17 @@ def test_a_text_channel_offers_actions_as_numbered_replies():
 
 
 def test_only_answers_to_the_readers_own_action_cannot_be_muted():
-    # The dialog notice answers an unfinished form; a claim decision, the keeper's own claim.
-    unmutable = {NoticeKind.DIALOG_EXPIRED, NoticeKind.CLAIM_DECISION}
-    assert set(NoticeKind) - set(KIND_CATEGORY) == unmutable
+    assert set(NoticeKind) - set(KIND_CATEGORY) == {
+        # the dialog notice answers an unfinished form
+        NoticeKind.DIALOG_EXPIRED,
+        # subsidy claims (issue 10): a claim decision, the keeper's own claim
+        NoticeKind.CLAIM_DECISION,
+        # the notice board (issue 11): complaints must reach staff; a villager's own
+        # notices answer what they asked for (they unsubscribe instead)
+        NoticeKind.COMPLAINT,
+        NoticeKind.COMPLAINT_ANSWERED,
+        NoticeKind.PARCEL_ARRIVED,
+    }
 
 
 # --- the core names no channel ---------------------------------------------------------

@@ -31,6 +31,7 @@ class Recorded:
     entry: EntryView
     replay: bool  # True when this request had already been recorded (retry, double tap)
     timezone: str = "Asia/Shanghai"  # the county's, in which the entry's times are shown
+    notified: int = 0  # villagers told of this parcel's arrival (the notice board, issue 11)
 
 
 @dataclass(frozen=True)

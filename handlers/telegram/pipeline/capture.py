@@ -27,7 +27,14 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.methods import TelegramMethod
-from aiogram.types import BufferedInputFile, Chat, FSInputFile, Message, User
+from aiogram.types import (
+    BufferedInputFile,
+    Chat,
+    FSInputFile,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
 
 # Calls that only read: they run at once, inside the update.
 READS = (
@@ -91,9 +98,15 @@ def synthetic_result(bot: Bot, method: TelegramMethod[Any]) -> Any:
             from_user=User(id=bot.id, is_bot=True, first_name="bot"),
             text=getattr(method, "text", None),
             caption=getattr(method, "caption", None),
-            reply_markup=getattr(method, "reply_markup", None),
+            # A Message carries only inline keyboards; a reply keyboard (the location
+            # button of a check-in) is not part of what Telegram answers.
+            reply_markup=_inline(getattr(method, "reply_markup", None)),
         )
     return True
+
+
+def _inline(markup: Any) -> InlineKeyboardMarkup | None:
+    return markup if isinstance(markup, InlineKeyboardMarkup) else None
 
 
 _FILE = "__cunzhan_file__"
