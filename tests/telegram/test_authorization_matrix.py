@@ -324,18 +324,6 @@ MATRIX = [
             "admin": NOT_ALLOWED,
         },
     ),
-    # The notice board (issue 11): keepers write their own board; staff revoke printed
-    # codes in their county, admins anywhere.
-    (
-        "/profile",
-        {
-            "stranger": NOT_REGISTERED,
-            "keeper": "Your notice board",
-            "operator": NOT_ALLOWED,
-            "staff": NOT_ALLOWED,
-            "admin": NOT_ALLOWED,
-        },
-    ),
     (
         "/claims",
         {
@@ -368,7 +356,6 @@ MATRIX = [
     ),
     (
         "/claims_paid PAY-1 1",
-        "/revoke_qr A-S3",
         {
             "stranger": NOT_REGISTERED,
             "keeper": NOT_ALLOWED,
@@ -385,6 +372,26 @@ MATRIX = [
             "operator": NOT_ALLOWED,
             "staff": NOT_ALLOWED,
             "admin": NOT_ALLOWED,
+        },
+    ),
+    # The notice board (issue 11): keepers write their own board; staff revoke printed
+    # codes in their county, admins anywhere.
+    (
+        "/profile",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Your notice board",
+            "operator": NOT_ALLOWED,
+            "staff": NOT_ALLOWED,
+            "admin": NOT_ALLOWED,
+        },
+    ),
+    (
+        "/revoke_qr A-S3",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": NOT_ALLOWED,
+            "operator": NOT_ALLOWED,
             "staff": QR,
             "admin": QR,
         },
