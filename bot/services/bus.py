@@ -119,9 +119,8 @@ class Services:
     def __init__(self, uow: UnitOfWorkFactory, env: Env) -> None:
         self.uow = uow
         self.env = env
-        self.forms = FormEngine({**LEDGER_FORMS, **CLAIM_FORMS})  # claims: issue 10
-        # The notice-board form (issue 11) rides the same engine.
-        self.forms = FormEngine({**LEDGER_FORMS, **BOARD_FORMS})
+        # The claim forms (issue 10) and the notice-board form (issue 11) ride the same engine.
+        self.forms = FormEngine({**LEDGER_FORMS, **CLAIM_FORMS, **BOARD_FORMS})
         # The scheduled jobs: several transactions each (claim, compute, commit), so they
         # open their own units of work rather than join a caller's.
         self.scoring = ScoringService(uow, env.clock, lease=env.job_lease)
