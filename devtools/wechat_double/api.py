@@ -74,9 +74,9 @@ class FakeWeChatApi:
         self.tokens.clear()
         self._current = None
 
-    async def wait_sent(self, count: int, timeout: float = 10.0) -> list[Sent]:
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.sent) >= count), timeout)
+    async def wait_sent(self, count: int, within: float = 10.0) -> list[Sent]:
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.sent) >= count)
         return self.sent
 
     # --- the API -----------------------------------------------------------------------
