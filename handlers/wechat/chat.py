@@ -55,6 +55,7 @@ RECENT_WORDS = {"recent", "最近", "/recent"}
 HELP_WORDS = {"help", "帮助", "/help", "?", "？", "菜单", "menu", "/menu"}
 CANCEL_WORDS = {"cancel", "取消", "/cancel", "done", "完成", "/done"}
 SEARCH = re.compile(r"\s*(?:查询|查|找)\s*(.+)", re.DOTALL)
+LANG = re.compile(r"\s*(?:/lang|lang|语言)\s*(\S*)\s*", re.IGNORECASE)
 VOID = re.compile(r"\s*(?:/void|作废)\s+(\S+)\s+(.+)", re.DOTALL)
 MAX_REPLY_CHARS = 600  # WeChat shows 2,048 bytes of a text reply; a CJK character is 3
 
@@ -175,11 +176,25 @@ class Conversation:
             return (t(WECHAT_HELP) if self.actor.known else t(NOT_REGISTERED)), dialog
         if word in CANCEL_WORDS:
             return self._cancelled(dialog), None
+        language = LANG.fullmatch(text)
+        if language:
+            return await self._language(language.group(1).lower()), dialog
         if not self.actor.known:
             return t(NOT_REGISTERED), None
         if dialog:
             return await self._in_dialog(text, dialog)
         return await self._command(text, word)
+
+    async def _language(self, choice: str) -> str:
+        if choice not in ("zh", "en"):
+            return self.t("Unknown language “{choice}”. Send /lang zh or /lang en.",
+                          choice=choice[:20])  # fmt: skip
+        if self.actor.known:
+            key = request_key(self.actor.external_id, "lang", choice)
+            await self.services.run(c.SetLanguage(choice, request_key=key), self.actor)
+            self.actor = dataclasses.replace(self.actor, language=choice)
+        self.t = Translator(choice)
+        return self.t("Language set: English.")
 
     def _cancelled(self, dialog) -> str:
         t = self.t

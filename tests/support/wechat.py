@@ -42,9 +42,11 @@ class WeChatStack:
 
 
 @asynccontextmanager
-async def running_wechat(engine, clock, *, safe: bool = True, reply_within: float = 4.0):
+async def running_wechat(
+    engine, clock, *, safe: bool = True, reply_within: float = 4.0, services=None
+):
     uow = SqlUnitOfWorkFactory(engine)
-    services = Services(uow, Env(clock, b"wechat-test-key"))
+    services = services or Services(uow, Env(clock, b"wechat-test-key"))
     cipher = MessageCipher(AES_KEY, APPID) if safe else None
     now = lambda: clock.now().timestamp()  # noqa: E731 — the services' clock signs too
     async with FakeWeChatApi(APPID, SECRET) as fake:

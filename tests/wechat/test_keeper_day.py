@@ -1,0 +1,86 @@
+"""A keeper's day over the WeChat webhook, on the same services as Telegram: bound by the
+QR event, parcels in (step by step and in one line), a pickup, a sale, corrections, the
+month — and the same entries in Telegram's /month for the same station."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import build_app
+from bot.config import Settings
+from bot.domain.roles import Role
+from tests.support.network import seed_network
+from tests.support.wechat import running_wechat
+from tests.telegram.conftest import People
+
+pytest_plugins = ["tests.telegram.conftest"]
+
+
+@pytest.fixture
+async def app(tmp_path, clock):
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.db")
+    application = await build_app(settings, clock=clock)
+    application.net = await seed_network(application.engine)
+    yield application
+    await application.close()
+
+
+@pytest.fixture
+async def wechat(app, clock):
+    async with running_wechat(app.engine, clock, services=app.services) as stack:
+        yield stack
+
+
+async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, people: People):
+    phone, me = wechat.phone, "o-wang"
+
+    async def say(text: str) -> str:
+        return await phone.say(me, text)
+
+    # Not bound yet: told how to register; nothing else works.
+    assert "还没有注册" in await say("本月")
+    token = await wechat.invite("A-S1")
+    bound = await phone.post(phone.event(me, "subscribe", f"qrscene_{token}"))
+    assert "欢迎" in bound.text and "桃园村服务站" in bound.text
+    # Scanning again (a follower's SCAN) says so and binds nothing new.
+    again = await phone.post(phone.event(me, "SCAN", token))
+    assert "已登记为站长" in again.text
+    # Parcels in, step by step: numbered choices, a pickup code, straight on to the next.
+    for line in ["入库", "SF1234567890123", "张三"]:
+        await say(line)
+    assert "1. 尚未通知" in await say("1234")
+    saved = await say("1")
+    assert "取件码 A-001" in saved and "运单号" in saved  # the next parcel's first question
+    assert "1 件包裹都已保留" in await say("取消")
+    # …and in one line, mid-day; the same waybill again is refused, naming the entry.
+    assert "A-002" in await say("入 YT9876543210123 李四 5678")
+    assert "已登记（记录 #2），未重复登记" in await say("入 YT9876543210123 李四 5678")
+    # A pickup: found by the phone's last four, confirmed by number; asked again, it says
+    # when it left.
+    found = await say("取 1234")
+    assert "A-001" in found and "已取走回复 1" in found
+    assert "包裹已取 A-001" in await say("1")
+    assert "已于" in await say("取 1234")
+    # A sale through the form: the channel and the confirmation by number.
+    for line in ["销售", "脆李", "20斤"]:
+        await say(line)
+    assert "1. 电商平台" in await say("400")
+    assert "金额：400 元" in await say("2")
+    assert "脆李 20斤 400 元 直播" in await say("1")
+    # A wrong sale, corrected: the void shows the entry and waits for 1; 9 is not an answer.
+    assert "#5" in await say("售 苹果 10斤 80")
+    preview = await say("作废 5 金额输错")
+    assert "苹果" in preview and "确认作废回复 1" in preview
+    assert "确认作废回复 1" in await say("9")
+    assert "#6" in await say("1")
+    assert "作废" in await say("最近")
+    # The month: two parcels in, one out, the sale counted, the voided one not.
+    month = await say("本月")
+    assert "入库：2 · 已取：1" in month and "上行：400 / 1,000 元" in month
+    # English on request, the same texts as Telegram's.
+    assert "Language set: English." in await say("/lang en")
+    assert "Upstream" in await say("本月")
+    # The same entries in Telegram's /month for the same station, read by county staff.
+    staff = await people.register(7001, Role.COUNTY_STAFF, "A")
+    sent = await chat.send(staff, "/month A-S1")
+    assert "入库：2 · 已取：1" in sent.text and "上行：400 / 1,000 元" in sent.text
