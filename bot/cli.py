@@ -18,7 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the Telegram bot (polling, or webhook when configured)")
+    sub.add_parser(
+        "run",
+        help="run the Telegram bot (polling, or webhook when configured) and the WeChat "
+        "webhook when its settings are present",
+    )
 
     demo = sub.add_parser(
         "demo", help="try the bot in this terminal against a local Bot API double (no token)"
@@ -44,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_parser(sub)
     add_updates_parser(sub)
     add_job_parsers(sub)
+    # WeChat (issue 12)
+    from bot.commands.wechat import add_wechat_parser
+
+    add_wechat_parser(sub)
     return parser
 
 
@@ -87,4 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.jobs import policy
 
         return asyncio.run(policy(settings, args))
+    if args.command == "wechat":  # WeChat (issue 12)
+        from bot.commands.wechat import wechat
+
+        return asyncio.run(wechat(settings, args))
     raise AssertionError(args.command)

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     wechat_listen_port: int = 8081
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_reply_within_seconds: float = Field(default=4.0, gt=0, lt=5)
+    wechat_notice_template_id: str | None = Field(
+        default=None,
+        description="Template message (one field, content) for notices outside the 48-hour "
+        "window; without it such notices are recorded undeliverable",
+    )
 
     @property
     def wechat_enabled(self) -> bool:
@@ -77,6 +82,7 @@ class Settings(BaseSettings):
         "wechat_secret",
         "wechat_token",
         "wechat_aes_key",
+        "wechat_notice_template_id",
         mode="before",
     )
     @classmethod

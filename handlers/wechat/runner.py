@@ -63,6 +63,11 @@ async def serve_wechat(app: App, *, stop: asyncio.Event, with_jobs: bool) -> Non
     await runner.setup()
     site = web.TCPSite(runner, settings.wechat_listen_host, settings.wechat_listen_port)
     await site.start()
+    outbox = None
+    if front.api is not None:
+        from handlers.wechat.sender import start_wechat_outbox
+
+        outbox = start_wechat_outbox(app, front.api, settings.wechat_notice_template_id)
     scheduler = None
     if with_jobs:
         from jobs.scheduler import start_scheduler
@@ -79,6 +84,8 @@ async def serve_wechat(app: App, *, stop: asyncio.Event, with_jobs: bool) -> Non
         await stop.wait()
     finally:
         await runner.cleanup()  # drains: in-flight messages end, late replies go out
+        if outbox is not None:
+            await outbox.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if front.api is not None:
