@@ -516,4 +516,5 @@ channel_link_codes = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
     Column("used_by", String(120), nullable=True),
+    Column("request_key", String(200), nullable=True, unique=True),
 )

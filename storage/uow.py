@@ -13,6 +13,7 @@ from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.job_runs import SqlJobRunRepo
 from storage.repositories.ledger import SqlLedgerRepo
+from storage.repositories.links import SqlLinkCodeRepo
 from storage.repositories.locks import SqlLockRepo
 from storage.repositories.network import SqlNetworkRepo
 from storage.repositories.outbox import SqlOutboxRepo
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.decisions = SqlDecisionRepo(conn)
         self.recipients = SqlRecipientRepo(conn)
         self.activity = SqlActivityRepo(conn)
+        self.links = SqlLinkCodeRepo(conn)  # one person, several channels (WeChat, issue 12)
         return self
 
     async def commit(self) -> None:

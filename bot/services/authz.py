@@ -27,6 +27,8 @@ class Action(StrEnum):
     VIEW_LEDGER = "view_ledger"
     DECIDE_REMOVAL = "decide_removal"
     OPEN_EXCEPTION = "open_exception"
+    # one person, several channels (WeChat, issue 12)
+    LINK_CHANNEL = "link_channel"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -48,6 +50,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # Only a keeper writes a station's ledger: staff see it, never type into it.
     Role.KEEPER: frozenset({Action.VIEW_STATION, Action.RECORD_LEDGER, Action.VIEW_LEDGER}),
 }
+# one person, several channels (WeChat, issue 12): everyone registered may link a second
+# channel to themselves (the admin has every action already).
+for _role in (Role.COUNTY_STAFF, Role.TOWNSHIP_OPERATOR, Role.KEEPER):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {Action.LINK_CHANNEL}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.domain import commands as c
 from bot.domain.ledger import EntryView
-from bot.services import desk, identity, invites, ladder, network
+from bot.services import desk, identity, invites, ladder, links, network
 from bot.services.authz import Actor
 from bot.services.due import DueReport, run_due
 from bot.services.env import Env
@@ -61,6 +61,9 @@ USE_CASES: dict[type, UseCase] = {
     c.DecideRemoval: ladder.decide_removal,
     c.ReinstateStation: ladder.reinstate_station,
     c.OpenLockException: ladder.open_lock_exception,
+    # one person, several channels (WeChat, issue 12)
+    c.CreateLinkCode: links.create_link_code,
+    c.RedeemLinkCode: links.redeem_link_code,
 }
 
 

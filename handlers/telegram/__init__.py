@@ -15,6 +15,7 @@ from handlers.telegram import (
     forms,
     invites,
     ladder,
+    links,
     month,
     oneline,
     parcels,
@@ -36,6 +37,7 @@ def get_routers() -> list[Router]:
     modules = (
         basics,
         start,
+        links,  # one person, several channels (WeChat, issue 12): /link before fallbacks
         invites,
         stations,
         month,

@@ -128,6 +128,13 @@ COMMANDS = (
     Command("help", N_("Help")),
     Command("lang", N_("Language: 中文 / English")),
     Command("cancel", N_("Cancel the current step")),
+    # one person, several channels (WeChat, issue 12)
+    Command(
+        "link",
+        N_("Use this account together with WeChat: a one-time code"),
+        Action.LINK_CHANNEL,
+        example="/link",
+    ),
 )
 
 

@@ -24,12 +24,13 @@ from typing import Any, Protocol
 from bot.domain import commands as c
 from bot.domain.errors import CunzhanError, InvalidInput
 from bot.domain.invites import looks_like_invite
+from bot.domain.links import normalise_link_code
 from bot.domain.numbers import numbered_choice
 from bot.domain.one_line import parse_line, unusual_amounts
 from bot.domain.roles import ROLE_LABELS
 from bot.domain.shelf import parse_search
 from bot.domain.text import N_
-from bot.i18n import Translator
+from bot.i18n import Translator, pick_language
 from bot.presenters.shelf import none_waiting, parcel_line, shelf_text
 from bot.presenters.texts import entry_line, entry_saved, month_text, zone_name
 from bot.services.authz import Actor
@@ -55,6 +56,8 @@ RECENT_WORDS = {"recent", "最近", "/recent"}
 HELP_WORDS = {"help", "帮助", "/help", "?", "？", "菜单", "menu", "/menu"}
 CANCEL_WORDS = {"cancel", "取消", "/cancel", "done", "完成", "/done"}
 SEARCH = re.compile(r"\s*(?:查询|查|找)\s*(.+)", re.DOTALL)
+LINK_WORDS = {"link", "/link", "绑定"}
+LINK = re.compile(r"\s*(?:/link|link|绑定)\s+(.+)", re.DOTALL | re.IGNORECASE)
 LANG = re.compile(r"\s*(?:/lang|lang|语言)\s*(\S*)\s*", re.IGNORECASE)
 VOID = re.compile(r"\s*(?:/void|作废)\s+(\S+)\s+(.+)", re.DOTALL)
 MAX_REPLY_CHARS = 600  # WeChat shows 2,048 bytes of a text reply; a CJK character is 3
@@ -74,6 +77,17 @@ PICK_PARCEL = N_("Reply with the number of the parcel, or 0 to cancel.")
 PARCEL_ACTIONS = N_("Reply 1 if picked up, 2 to return it to the sender, 0 to cancel.")
 RETURN_REASON = N_("Why is it returned? Send the reason, e.g. 拒收 (refused).")
 VOID_CONFIRM = N_("Reply 1 to void it, 0 to cancel.")
+# The same words as Telegram's /link (handlers/telegram/links.py).
+YOUR_CODE = N_(
+    "Your link code: {code}. It works once, for 10 minutes. In the other app (WeChat or "
+    "Telegram) send: 绑定 {code}"
+)
+LINKED = N_(
+    "Linked. This account is now {name}: the same station, entries and language as on "
+    "your other app."
+)
+ALREADY_LINKED = N_("This account is already linked to you.")
+CODE_MADE = N_("A code was already made for this message; see the answer above.")
 
 
 class BoundServices(Protocol):
@@ -179,11 +193,29 @@ class Conversation:
         language = LANG.fullmatch(text)
         if language:
             return await self._language(language.group(1).lower()), dialog
+        link = LINK.fullmatch(text)
+        if link or (not self.actor.known and normalise_link_code(text)):
+            return await self._link(link.group(1) if link else text), None
         if not self.actor.known:
             return t(NOT_REGISTERED), None
+        if word in LINK_WORDS:
+            made = await self.services.run(c.CreateLinkCode(request_key=self.key), self.actor)
+            return t(YOUR_CODE, code=made.code) if made.code else t(CODE_MADE), dialog
         if dialog:
             return await self._in_dialog(text, dialog)
         return await self._command(text, word)
+
+    async def _link(self, code: str) -> str:
+        """This WeChat account becomes the person who asked for the code elsewhere."""
+        linked = await self.services.run(
+            c.RedeemLinkCode(code, chat_id=self.message.openid, request_key=self.key),
+            self.actor,
+        )
+        self.actor = linked.actor
+        self.t = Translator(pick_language(linked.actor.language, self.t.language))
+        if linked.already:
+            return self.t(ALREADY_LINKED)
+        return self.t(LINKED, name=linked.actor.display_name) + "\n\n" + self.t(WECHAT_HELP)
 
     async def _language(self, choice: str) -> str:
         if choice not in ("zh", "en"):

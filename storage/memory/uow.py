@@ -17,6 +17,7 @@ from storage.memory.decisions import MemoryDecisionRepo
 from storage.memory.invites import MemoryInviteRepo
 from storage.memory.job_runs import MemoryJobRunRepo
 from storage.memory.ledger import MemoryLedgerRepo
+from storage.memory.links import MemoryLinkCodeRepo
 from storage.memory.locks import MemoryLockRepo
 from storage.memory.network import MemoryNetworkRepo
 from storage.memory.outbox import MemoryOutboxRepo
@@ -56,6 +57,7 @@ class MemoryUnitOfWork:
         self.decisions = MemoryDecisionRepo(tx)
         self.recipients = MemoryRecipientRepo(tx)
         self.activity = MemoryActivityRepo(tx)
+        self.links = MemoryLinkCodeRepo(tx)  # one person, several channels (WeChat, issue 12)
         return self
 
     @property

@@ -5,15 +5,16 @@ month — and the same entries in Telegram's /month for the same station."""
 from __future__ import annotations
 
 import pytest
+from aiogram import Bot
 
 from bot.bootstrap import build_app
 from bot.config import Settings
 from bot.domain.roles import Role
+from handlers.telegram import build_dispatcher
+from tests.support.chat import ChatDriver, RecordingSession
 from tests.support.network import seed_network
 from tests.support.wechat import running_wechat
 from tests.telegram.conftest import People
-
-pytest_plugins = ["tests.telegram.conftest"]
 
 
 @pytest.fixture
@@ -23,6 +24,17 @@ async def app(tmp_path, clock):
     application.net = await seed_network(application.engine)
     yield application
     await application.close()
+
+
+@pytest.fixture
+async def chat(app):
+    session = RecordingSession()
+    return ChatDriver(build_dispatcher(app), Bot("42:TEST", session=session), session)
+
+
+@pytest.fixture
+async def people(app, chat):
+    return People(app, chat)
 
 
 @pytest.fixture
@@ -84,3 +96,26 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     staff = await people.register(7001, Role.COUNTY_STAFF, "A")
     sent = await chat.send(staff, "/month A-S1")
     assert "入库：2 · 已取：1" in sent.text and "上行：400 / 1,000 元" in sent.text
+
+
+async def test_one_keeper_on_telegram_and_wechat_is_one_person(app, wechat, chat, people):
+    """Linked by a one-time code from Telegram: on WeChat the same station, entries and
+    language; the code works once; Telegram's /month counts what was logged on WeChat."""
+    keeper = await people.register(5001, Role.KEEPER, "A-S1", language="en")
+    sent = await chat.send(keeper, "/lang en")
+    sent = await chat.send(keeper, "/link")
+    code = sent.text.split("Your link code: ")[1].split(".")[0]
+    phone = wechat.phone
+    linked = await phone.say("o-same", f"绑定 {code}")
+    assert "Linked" in linked  # in the language the person chose on Telegram
+    assert "Saved" in await phone.say("o-same", "售 脆李 20斤 400")
+    # The code is spent: another WeChat user gets nothing with it.
+    assert "已经用过" in await phone.say("o-other", f"绑定 {code}")
+    assert "还没有注册" in await phone.say("o-other", "本月")
+    month = await chat.send(keeper, "/month")
+    assert "Upstream: 400 of 1,000 yuan" in month.text
+    recent = await chat.send(keeper, "/recent")
+    assert "脆李 20斤 400" in recent.text
+    # A stranger on Telegram cannot ask for a code.
+    stranger = chat.user(5999, "en")
+    assert "not registered" in (await chat.send(stranger, "/link")).text

@@ -20,7 +20,7 @@ ALLOWED_CORE = {
     "bot.domain.roles", "bot.domain.shelf", "bot.domain.text", "bot.domain.notices", "bot.i18n",
     "bot.presenters.shelf", "bot.presenters.texts", "bot.services.authz", "bot.services.bus",
     "bot.services.forms", "bot.services.forms.text", "bot.services.ports",
-    "bot.services.notice_texts", "bot.services.links",
+    "bot.services.notice_texts", "bot.domain.links",
 }  # fmt: skip
 
 

@@ -57,10 +57,12 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("used_at", UTCDateTime(), nullable=True),
         sa.Column("used_by", sa.String(120), nullable=True),
+        sa.Column("request_key", sa.String(200), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_channel_link_codes_person_id_people")
         ),
         sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_channel_link_codes")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_channel_link_codes_request_key")),
     )
 
 
