@@ -1,4 +1,4 @@
-"""WeChat's 5-second window under load: `python -m benchmarks.wechat_webhook [--keepers 200] [--each 5]`
+"""WeChat under load: `python -m benchmarks.wechat_webhook [--keepers 200] [--each 5]`
 
 200 keepers, each with their own station, bound through the real invite flow (a QR
 scene on WeChat, `/start` on Telegram), all logging parcels at once
