@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.domain import commands as c
@@ -75,9 +76,11 @@ class WeChatInbound:
         clock: Clock,
         account: str,
         default_language: str,
+        dialog_idle: timedelta = timedelta(minutes=30),
     ) -> None:
         self.uow, self.services, self.clock = uow, services, clock
         self.account, self.default_language = account, default_language
+        self.dialog_idle = dialog_idle
         self.commits = 0
 
     async def handle(self, message: Inbound) -> Handled:
@@ -89,15 +92,18 @@ class WeChatInbound:
                 stored = await repo.stored(self.account, key)
                 assert stored is not None
                 return Handled(stored.reply, repeated=True, delivery=stored.delivery)
+            raw, changed = await repo.dialog(self.account, message.openid)
             await repo.seen(self.account, message.openid, now)
-            raw = await repo.dialog(self.account, message.openid)
-            dialog = json.loads(raw) if raw else None
+            # An unfinished form left alone longer than the idle time is over (as on
+            # Telegram): the next message starts afresh instead of answering a stale step.
+            stale = changed is not None and now - changed > self.dialog_idle
+            dialog = json.loads(raw) if raw and not stale else None
             actor = await self.services.who(CHANNEL, message.openid, uow)
             t = Translator(pick_language(actor.language, self.default_language))
             joined = JoinedServices(self.services, uow)
             turn = await Conversation(joined, actor, message, t).turn(dialog)
             new = json.dumps(turn.dialog, ensure_ascii=False) if turn.dialog else None
-            if new != raw:
+            if new != raw or (new and stale):
                 await repo.set_dialog(self.account, message.openid, new, now)
             await repo.store_reply(self.account, key, turn.reply)
             await uow.commit()

@@ -49,7 +49,12 @@ def build_front_end(app: App) -> WeChatFrontEnd:
     )
     api = api_for(app)
     inbound = WeChatInbound(
-        app.uow, app.services, app.clock, settings.wechat_appid, settings.default_language
+        app.uow,
+        app.services,
+        app.clock,
+        settings.wechat_appid,
+        settings.default_language,
+        dialog_idle=app.dialog_idle,
     )
     return WeChatFrontEnd(WeChatWebhook(config, inbound, api), api)
 

@@ -66,9 +66,13 @@ class SqlWeChatRepo(Repo):
         )
 
     # --- users ---------------------------------------------------------------------
-    async def dialog(self, account: str, openid: str) -> str | None:
-        query = select(wu.c.dialog).where(wu.c.account == account, wu.c.openid == openid)
-        return (await self.conn.execute(query)).scalar_one_or_none()
+    async def dialog(self, account: str, openid: str) -> tuple[str | None, datetime | None]:
+        """The user's dialog (JSON) and when it last changed."""
+        query = select(wu.c.dialog, wu.c.updated_at).where(
+            wu.c.account == account, wu.c.openid == openid
+        )
+        row = (await self.conn.execute(query)).first()
+        return (None, None) if row is None else (row.dialog, row.updated_at)
 
     async def seen(self, account: str, openid: str, now: datetime) -> None:
         """The user wrote: their 48-hour customer-service window opens again."""
@@ -77,8 +81,7 @@ class SqlWeChatRepo(Repo):
         )
         await self.conn.execute(
             statement.on_conflict_do_update(
-                index_elements=[wu.c.account, wu.c.openid],
-                set_={"last_inbound_at": now, "updated_at": now},
+                index_elements=[wu.c.account, wu.c.openid], set_={"last_inbound_at": now}
             )
         )
 

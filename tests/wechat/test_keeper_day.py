@@ -119,3 +119,23 @@ async def test_one_keeper_on_telegram_and_wechat_is_one_person(app, wechat, chat
     # A stranger on Telegram cannot ask for a code.
     stranger = chat.user(5999, "en")
     assert "not registered" in (await chat.send(stranger, "/link")).text
+
+
+async def test_a_form_left_alone_is_over_and_a_redelivery_is_not_applied_twice(app, wechat, clock):
+    phone, me = wechat.phone, "o-idle"
+    token = await wechat.invite("A-S1")
+    await phone.post(phone.event(me, "subscribe", f"qrscene_{token}"))
+    assert "产品" in await phone.say(me, "销售")
+    clock.advance(minutes=31)  # past CUNZHAN_DIALOG_IDLE_MINUTES: the form is over
+    assert "没看懂" in await phone.say(me, "脆李")
+    # WeChat redelivers a message (same MsgId): the stored answer, one entry.
+    body = phone.text(me, "售 苹果 10斤 80", msg_id=4242)
+    first, again = await phone.post(body), await phone.post(body)
+    assert first.text == again.text and "已保存" in first.text
+    async with app.engine.connect() as conn:
+        from sqlalchemy import func, select
+
+        from storage.schema import ledger_entries
+
+        total = (await conn.execute(select(func.count()).select_from(ledger_entries))).scalar()
+    assert total == 1
