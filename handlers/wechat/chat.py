@@ -54,7 +54,8 @@ MONTH_WORDS = {"month", "本月", "/month"}
 SHELF_WORDS = {"shelf", "待取", "/shelf"}
 RECENT_WORDS = {"recent", "最近", "/recent"}
 HELP_WORDS = {"help", "帮助", "/help", "?", "？", "菜单", "menu", "/menu"}
-CANCEL_WORDS = {"cancel", "取消", "/cancel", "done", "完成", "/done"}
+CANCEL_WORDS = {"cancel", "取消", "/cancel"}
+DONE_WORDS = {"done", "完成", "/done"}
 SEARCH = re.compile(r"\s*(?:查询|查|找)\s*(.+)", re.DOTALL)
 LINK_WORDS = {"link", "/link", "绑定"}
 LINK = re.compile(r"\s*(?:/link|link|绑定)\s+(.+)", re.DOTALL | re.IGNORECASE)
@@ -190,6 +191,9 @@ class Conversation:
             return (t(WECHAT_HELP) if self.actor.known else t(NOT_REGISTERED)), dialog
         if word in CANCEL_WORDS:
             return self._cancelled(dialog), None
+        if word in DONE_WORDS and dialog:  # leaving a batch: what was saved stays
+            saved = (dialog.get("session") or {}).get("saved", 0)
+            return (t("Done: {n} saved.", n=saved) if saved else t("Done.")), None
         language = LANG.fullmatch(text)
         if language:
             return await self._language(language.group(1).lower()), dialog

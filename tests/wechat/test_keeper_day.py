@@ -63,10 +63,16 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     assert "1. 尚未通知" in await say("1234")
     saved = await say("1")
     assert "取件码 A-001" in saved and "运单号" in saved  # the next parcel's first question
-    assert "1 件包裹都已保留" in await say("取消")
+    assert "收件人" in await say("SF1234567890999")  # a second parcel begun…
+    assert "1 件包裹都已保留" in await say("取消")  # …cancelled: the first stays
+    for line in ["入库", "SF1234567890555", "王五", "0000"]:
+        await say(line)
+    await say("1")
+    assert "已保存 1 条" in await say("完成")
+    assert "入库：2" in await say("本月")  # the batch is over: 本月 is the month again
     # …and in one line, mid-day; the same waybill again is refused, naming the entry.
-    assert "A-002" in await say("入 YT9876543210123 李四 5678")
-    assert "已登记（记录 #2），未重复登记" in await say("入 YT9876543210123 李四 5678")
+    assert "A-003" in await say("入 YT9876543210123 李四 5678")
+    assert "已登记（记录 #3），未重复登记" in await say("入 YT9876543210123 李四 5678")
     # A pickup: found by the phone's last four, confirmed by number; asked again, it says
     # when it left.
     found = await say("取 1234")
@@ -80,22 +86,22 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     assert "金额：400 元" in await say("2")
     assert "脆李 20斤 400 元 直播" in await say("1")
     # A wrong sale, corrected: the void shows the entry and waits for 1; 9 is not an answer.
-    assert "#5" in await say("售 苹果 10斤 80")
-    preview = await say("作废 5 金额输错")
+    assert "#6" in await say("售 苹果 10斤 80")
+    preview = await say("作废 6 金额输错")
     assert "苹果" in preview and "确认作废回复 1" in preview
     assert "确认作废回复 1" in await say("9")
-    assert "#6" in await say("1")
+    assert "#7" in await say("1")
     assert "作废" in await say("最近")
-    # The month: two parcels in, one out, the sale counted, the voided one not.
+    # The month: three parcels in, one out, the sale counted, the voided one not.
     month = await say("本月")
-    assert "入库：2 · 已取：1" in month and "上行：400 / 1,000 元" in month
+    assert "入库：3 · 已取：1" in month and "上行：400 / 1,000 元" in month
     # English on request, the same texts as Telegram's.
     assert "Language set: English." in await say("/lang en")
     assert "Upstream" in await say("本月")
     # The same entries in Telegram's /month for the same station, read by county staff.
     staff = await people.register(7001, Role.COUNTY_STAFF, "A")
     sent = await chat.send(staff, "/month A-S1")
-    assert "入库：2 · 已取：1" in sent.text and "上行：400 / 1,000 元" in sent.text
+    assert "入库：3 · 已取：1" in sent.text and "上行：400 / 1,000 元" in sent.text
 
 
 async def test_one_keeper_on_telegram_and_wechat_is_one_person(app, wechat, chat, people):
