@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage.repositories.base import Repo
 from storage.schema import wechat_messages as wm
@@ -64,6 +64,12 @@ class SqlWeChatRepo(Repo):
             .where(wm.c.account == account, wm.c.dedup_key == key)
             .values(delivery="custom", sent_at=now)
         )
+
+    async def prune(self, before: datetime) -> int:
+        """Forget messages received before `before`: WeChat retries one for seconds, so a
+        week of claims is plenty."""
+        result = await self.conn.execute(delete(wm).where(wm.c.received_at < before))
+        return result.rowcount
 
     # --- users ---------------------------------------------------------------------
     async def dialog(self, account: str, openid: str) -> tuple[str | None, datetime | None]:
