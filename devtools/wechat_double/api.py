@@ -35,6 +35,7 @@ class FakeWeChatApi:
         self.qr_scenes: list[str] = []
         self.token_requests = 0
         self.windows: set[str] = set()  # openids that wrote in the last 48 h
+        self.media: dict[str, bytes] = {}  # what users sent, by MediaId
         self._serial = itertools.count(1)
         self._current: str | None = None
         self._arrived = asyncio.Condition()
@@ -48,6 +49,7 @@ class FakeWeChatApi:
         app.router.add_post("/cgi-bin/message/template/send", self._template)
         app.router.add_post("/cgi-bin/menu/create", self._menu)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
+        app.router.add_get("/cgi-bin/media/get", self._media)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -69,6 +71,12 @@ class FakeWeChatApi:
     # --- controls --------------------------------------------------------------------
     def opened_window(self, openid: str) -> None:
         self.windows.add(openid)
+
+    def add_media(self, data: bytes) -> str:
+        """A picture a user sent: its MediaId, as the image message will carry it."""
+        media_id = f"media-{next(self._serial)}"
+        self.media[media_id] = data
+        return media_id
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
@@ -135,6 +143,15 @@ class FakeWeChatApi:
             return web.json_response({"errcode": 40016, "errmsg": "invalid button size"})
         self.menus.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _media(self, request: web.Request) -> web.Response:
+        error = self._token_error(request)
+        if error is not None:
+            return error
+        data = self.media.get(request.query.get("media_id", ""))
+        if data is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=data, content_type="image/jpeg")
 
     async def _qrcode(self, request: web.Request) -> web.Response:
         error = self._token_error(request)

@@ -72,6 +72,13 @@ class WeChatPhone:
         fields = f"<Event>{cdata(event)}</Event><EventKey>{cdata(key)}</EventKey>"
         return self._xml(openid, "event", fields, created)
 
+    def image(self, openid: str, media_id: str) -> str:
+        fields = (
+            f"<PicUrl>{cdata('http://mmbiz.example/' + media_id)}</PicUrl>"
+            f"<MediaId>{cdata(media_id)}</MediaId><MsgId>{next(self._msg_ids)}</MsgId>"
+        )
+        return self._xml(openid, "image", fields, None)
+
     def location(self, openid: str, lat: str, lng: str, label: str = "") -> str:
         fields = (
             f"<Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y><Scale>15</Scale>"

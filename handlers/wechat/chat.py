@@ -78,6 +78,14 @@ PICK_PARCEL = N_("Reply with the number of the parcel, or 0 to cancel.")
 PARCEL_ACTIONS = N_("Reply 1 if picked up, 2 to return it to the sender, 0 to cancel.")
 RETURN_REASON = N_("Why is it returned? Send the reason, e.g. 拒收 (refused).")
 VOID_CONFIRM = N_("Reply 1 to void it, 0 to cancel.")
+PHOTO_NOT_HERE = N_("A photo cannot answer this step. Type the answer instead.")
+NO_BARCODE = N_(
+    "I could not read a barcode in that picture. Type the number, or take the photo again "
+    "closer and sharper."
+)
+SEVERAL_NUMBERS = N_(
+    "Several numbers found; using the first: {number}. If that is wrong, send 取消 and type it."
+)
 # The same words as Telegram's /link (handlers/telegram/links.py).
 YOUR_CODE = N_(
     "Your link code: {code}. It works once, for 10 minutes. In the other app (WeChat or "
@@ -115,8 +123,16 @@ def _fit(text: str) -> str:
 
 
 class Conversation:
-    def __init__(self, services: BoundServices, actor: Actor, message: Inbound, t: Translator):
+    def __init__(
+        self,
+        services: BoundServices,
+        actor: Actor,
+        message: Inbound,
+        t: Translator,
+        pictured: list[str] | None = None,
+    ):
         self.services, self.actor, self.message, self.t = services, actor, message, t
+        self.pictured = pictured  # tracking numbers read from a photographed waybill
         self.key = request_key(message.account, message.dedup_key)
         self.sent_at = datetime.fromtimestamp(message.created, UTC)
 
@@ -141,8 +157,23 @@ class Conversation:
             return None, dialog  # unsubscribe, LOCATION, VIEW: nothing to say
         if message.kind == "text":
             return await self._text(message.content.strip(), dialog)
-        # image, location, voice …: parsed and kept in the message for check-ins and claims.
+        if message.kind == "image" and self.actor.known and dialog and dialog.get("kind") == "form":
+            return await self._photographed(dialog)
+        # location, voice, other pictures …: parsed (the message carries them) for check-ins
+        # and claims, which are not built here yet.
         return self.t(MEDIA_LATER), dialog
+
+    async def _photographed(self, dialog):
+        """A waybill photo at the tracking-number step answers it, as typing would."""
+        t, numbers = self.t, self.pictured
+        if numbers is None:
+            return t(PHOTO_NOT_HERE) + "\n" + dialog["prompt"], dialog
+        if not numbers:
+            return t(NO_BARCODE) + "\n" + dialog["prompt"], dialog
+        reply, dialog = await self._form_answer(numbers[0], dialog)
+        if len(numbers) > 1:
+            reply = t(SEVERAL_NUMBERS, number=numbers[0]) + "\n" + reply
+        return reply, dialog
 
     # --- binding -------------------------------------------------------------------
     async def _scanned(self, scene: str) -> str:

@@ -30,6 +30,7 @@ DEFAULT_BASE = "https://api.weixin.qq.com"
 TOKEN_ERRORS = {40001, 40014, 42001}
 OUTSIDE_WINDOW = 45015  # customer-service message past the user's 48-hour window
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+MAX_MEDIA = 10 * 1024 * 1024  # WeChat's image limit
 
 
 class WeChatError(Exception):
@@ -130,6 +131,34 @@ class WeChatApi:
             answer = await self._post(path, payload, token)
         if answer.get("errcode", 0) != 0:
             raise WeChatError(answer["errcode"], answer.get("errmsg", ""))
+        return answer
+
+    async def _get_media(self, media_id: str, token: str) -> bytes | dict:
+        session = await self._http()
+        url = self.account.base.rstrip("/") + "/cgi-bin/media/get"
+        params = {"access_token": token, "media_id": media_id}
+        async with session.get(url, params=params) as response:
+            if response.status >= 500:
+                raise WeChatError(-1, f"HTTP {response.status} from media/get")
+            if response.content_type in ("application/json", "text/plain"):
+                return await response.json(content_type=None)
+            if (response.content_length or 0) > MAX_MEDIA:
+                raise WeChatError(-2, "media over 10 MB")
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > MAX_MEDIA:  # a lying Content-Length is not trusted
+                    raise WeChatError(-2, "media over 10 MB")
+            return bytes(data)
+
+    async def download_media(self, media_id: str) -> bytes:
+        """A user's image at full size, by its MediaId (temporary media, kept 3 days)."""
+        token = await self.token()
+        answer = await self._get_media(media_id, token)
+        if isinstance(answer, dict) and answer.get("errcode") in TOKEN_ERRORS:
+            answer = await self._get_media(media_id, await self.token(stale=token))
+        if isinstance(answer, dict):
+            raise WeChatError(answer.get("errcode", -1), answer.get("errmsg", ""))
         return answer
 
     # --- what Cunzhan sends --------------------------------------------------------------

@@ -29,6 +29,8 @@ from bot.services.bus import LiveFormContext, Services
 from bot.services.ports import UnitOfWork
 from handlers.wechat import CHANNEL
 from handlers.wechat.chat import Conversation
+from handlers.wechat.client import WeChatApi
+from handlers.wechat.media import tracking_numbers, wants_picture
 from handlers.wechat.protocol import Inbound
 from storage.repositories.wechat import SqlWeChatRepo
 from storage.uow import SqlUnitOfWorkFactory
@@ -77,7 +79,9 @@ class WeChatInbound:
         account: str,
         default_language: str,
         dialog_idle: timedelta = timedelta(minutes=30),
+        api: WeChatApi | None = None,  # to download pictures; None: pictures are not read
     ) -> None:
+        self.api = api
         self.uow, self.services, self.clock = uow, services, clock
         self.account, self.default_language = account, default_language
         self.dialog_idle = dialog_idle
@@ -85,6 +89,7 @@ class WeChatInbound:
 
     async def handle(self, message: Inbound) -> Handled:
         key = message.dedup_key
+        pictured = await self._picture(message)
         async with self.uow(write=True) as uow:
             repo = SqlWeChatRepo(uow.connection)
             now = self.clock.now()
@@ -101,7 +106,7 @@ class WeChatInbound:
             actor = await self.services.who(CHANNEL, message.openid, uow)
             t = Translator(pick_language(actor.language, self.default_language))
             joined = JoinedServices(self.services, uow)
-            turn = await Conversation(joined, actor, message, t).turn(dialog)
+            turn = await Conversation(joined, actor, message, t, pictured).turn(dialog)
             new = json.dumps(turn.dialog, ensure_ascii=False) if turn.dialog else None
             if new != raw or (new and stale):
                 await repo.set_dialog(self.account, message.openid, new, now)
@@ -109,6 +114,17 @@ class WeChatInbound:
             await uow.commit()
             self.commits += 1
         return Handled(turn.reply)
+
+    async def _picture(self, message: Inbound) -> list[str] | None:
+        """A photographed waybill's numbers, when the keeper's form is at a step that takes
+        one (read and downloaded before the transaction opens)."""
+        if message.kind != "image" or not message.media_id or self.api is None:
+            return None
+        async with self.uow() as uow:
+            raw, _ = await SqlWeChatRepo(uow.connection).dialog(self.account, message.openid)
+        if not wants_picture(json.loads(raw) if raw else None, self.services.forms):
+            return None
+        return await tracking_numbers(self.api, message.media_id)
 
     async def mark_custom(self, message: Inbound, sent: bool) -> None:
         """The reply goes (or went, `sent`) through the customer-service API: a later

@@ -55,6 +55,7 @@ def build_front_end(app: App) -> WeChatFrontEnd:
         settings.wechat_appid,
         settings.default_language,
         dialog_idle=app.dialog_idle,
+        api=api,
     )
     return WeChatFrontEnd(WeChatWebhook(config, inbound, api), api)
 

@@ -51,7 +51,7 @@ async def running_wechat(
     now = lambda: clock.now().timestamp()  # noqa: E731 — the services' clock signs too
     async with FakeWeChatApi(APPID, SECRET) as fake:
         api = WeChatApi(Account(APPID, SECRET, fake.base_url), uow, clock)
-        inbound = WeChatInbound(uow, services, clock, APPID, "zh")
+        inbound = WeChatInbound(uow, services, clock, APPID, "zh", api=api)
         config = WebhookConfig(TOKEN, cipher, reply_within=reply_within, now=now)
         webhook = WeChatWebhook(config, inbound, api)
         runner = web.AppRunner(webhook.app())

@@ -145,3 +145,28 @@ async def test_a_form_left_alone_is_over_and_a_redelivery_is_not_applied_twice(a
 
         total = (await conn.execute(select(func.count()).select_from(ledger_entries))).scalar()
     assert total == 1
+
+
+async def test_a_photographed_waybill_answers_the_tracking_step(app, wechat):
+    """The picture is downloaded at full size by its MediaId and its barcode read, as on
+    Telegram; a picture with no barcode says what to do and the step stays."""
+    from tests.support.waybills import blank_waybill, code128_waybill
+
+    phone, me = wechat.phone, "o-photo"
+    token = await wechat.invite("A-S1")
+    await phone.post(phone.event(me, "subscribe", f"qrscene_{token}"))
+    await phone.say(me, "入库")
+    blank = wechat.fake.add_media(blank_waybill())
+    refused = (await phone.post(phone.image(me, blank))).text
+    assert "没能识别出条码" in refused and "运单号" in refused  # the step is asked again
+    photo = wechat.fake.add_media(code128_waybill("YT1234567890123", angle=7))
+    answered = (await phone.post(phone.image(me, photo))).text
+    assert "收件人" in answered  # on to the next step
+    assert "不能用照片回答" in (await phone.post(phone.image(me, photo))).text  # not here
+    for line in ["张三", "1234"]:
+        await phone.say(me, line)
+    saved = await phone.say(me, "1")
+    assert "YT1234567890123" in saved and "取件码 A-001" in saved
+    # Outside a form (the batch left) a picture is not taken for anything.
+    await phone.say(me, "完成")
+    assert "不能处理图片" in (await phone.post(phone.image(me, photo))).text
