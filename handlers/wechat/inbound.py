@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -67,7 +68,7 @@ class JoinedServices:
 class Handled:
     reply: str | None
     repeated: bool = False  # committed before: this is the stored answer
-    delivery: str = "passive"  # how the stored answer went (custom: already sent by API)
+    delivery: str = "passive"  # passive: in the HTTP answer; custom: by the API
 
 
 class WeChatInbound:
@@ -87,7 +88,10 @@ class WeChatInbound:
         self.dialog_idle = dialog_idle
         self.commits = 0
 
-    async def handle(self, message: Inbound) -> Handled:
+    async def handle(self, message: Inbound, late: Callable[[], bool] = lambda: False) -> Handled:
+        """`late()` says, at commit time, whether WeChat was already answered `success`:
+        then the reply is stored as going through the customer-service API, so a retry
+        reaching another process does not answer it passively as well."""
         key = message.dedup_key
         pictured = await self._picture(message)
         async with self.uow(write=True) as uow:
@@ -110,10 +114,11 @@ class WeChatInbound:
             new = json.dumps(turn.dialog, ensure_ascii=False) if turn.dialog else None
             if new != raw or (new and stale):
                 await repo.set_dialog(self.account, message.openid, new, now)
-            await repo.store_reply(self.account, key, turn.reply)
+            delivery = "custom" if turn.reply and late() else "passive"
+            await repo.store_reply(self.account, key, turn.reply, delivery)
             await uow.commit()
             self.commits += 1
-        return Handled(turn.reply)
+        return Handled(turn.reply, delivery=delivery)
 
     async def _picture(self, message: Inbound) -> list[str] | None:
         """A photographed waybill's numbers, when the keeper's form is at a step that takes
@@ -126,11 +131,13 @@ class WeChatInbound:
             return None
         return await tracking_numbers(self.api, message.media_id)
 
-    async def mark_custom(self, message: Inbound, sent: bool) -> None:
-        """The reply goes (or went, `sent`) through the customer-service API: a later
-        redelivery must not answer it passively a second time."""
+    async def mark_delivery(self, message: Inbound, *, sent: bool) -> None:
+        """The late reply went through the customer-service API (`sent`), or could not:
+        then it is passive again, and WeChat's next retry gets it in the HTTP answer."""
         async with self.uow(write=True) as uow:
-            await SqlWeChatRepo(uow.connection).mark_custom(
-                self.account, message.dedup_key, self.clock.now() if sent else None
-            )
+            repo = SqlWeChatRepo(uow.connection)
+            if sent:
+                await repo.mark_custom(self.account, message.dedup_key, self.clock.now())
+            else:
+                await repo.mark_passive(self.account, message.dedup_key)
             await uow.commit()

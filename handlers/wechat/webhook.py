@@ -157,12 +157,15 @@ class WeChatWebhook:
     async def _work(self, message: Inbound, flight: Flight) -> Handled:
         try:
             try:
-                handled = await self.inbound.handle(message)
+                # Late and sendable: stored as going by the API (see inbound.handle).
+                handled = await self.inbound.handle(
+                    message, late=lambda: flight.late and self.api is not None
+                )
             except Exception:
                 log.exception("WeChat message %s failed; rolled back", message.dedup_key)
                 # Not stored: WeChat's retry runs it again. The person hears of it.
                 handled = Handled(Translator(self.config.default_language)(WENT_WRONG))
-            if flight.late and handled.reply and handled.delivery != "custom":
+            if flight.late and handled.reply and not handled.repeated:
                 await self._send_late(message, handled)
             return handled
         finally:
@@ -174,15 +177,16 @@ class WeChatWebhook:
             return
         try:
             await self.api.send_text(message.openid, handled.reply or "")
+            sent = True
         except Exception as error:
-            # Left passive: WeChat's next retry of the message gets the stored reply.
+            # Passive again: WeChat's next retry of the message gets the stored reply.
             log.warning("late reply to %s not sent: %s", message.dedup_key, error)
-            return
-        self.late_replies += 1
+            sent = False
+        self.late_replies += sent
         try:
-            await self.inbound.mark_custom(message, sent=True)
+            await self.inbound.mark_delivery(message, sent=sent)
         except Exception:
-            log.exception("late reply to %s sent but not marked", message.dedup_key)
+            log.exception("delivery of the late reply to %s not marked", message.dedup_key)
 
     def _passive(self, message: Inbound, reply: str, nonce: str) -> web.Response:
         now = int(self.config.now())

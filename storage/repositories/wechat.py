@@ -45,9 +45,13 @@ class SqlWeChatRepo(Repo):
         )
         return inserted.rowcount == 1
 
-    async def store_reply(self, account: str, key: str, reply: str | None) -> None:
+    async def store_reply(
+        self, account: str, key: str, reply: str | None, delivery: str = "passive"
+    ) -> None:
         await self.conn.execute(
-            update(wm).where(wm.c.account == account, wm.c.dedup_key == key).values(reply=reply)
+            update(wm)
+            .where(wm.c.account == account, wm.c.dedup_key == key)
+            .values(reply=reply, delivery=delivery)
         )
 
     async def stored(self, account: str, key: str) -> StoredReply | None:
@@ -70,6 +74,14 @@ class SqlWeChatRepo(Repo):
         week of claims is plenty."""
         result = await self.conn.execute(delete(wm).where(wm.c.received_at < before))
         return result.rowcount
+
+    async def mark_passive(self, account: str, key: str) -> None:
+        """The API could not deliver it: a retry of the message answers it passively."""
+        await self.conn.execute(
+            update(wm)
+            .where(wm.c.account == account, wm.c.dedup_key == key)
+            .values(delivery="passive", sent_at=None)
+        )
 
     # --- users ---------------------------------------------------------------------
     async def dialog(self, account: str, openid: str) -> tuple[str | None, datetime | None]:

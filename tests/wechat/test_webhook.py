@@ -14,7 +14,7 @@ from devtools.wechat_double.phone import WeChatPhone
 from handlers.wechat.protocol import MessageCipher, sign
 from storage.uow import SqlUnitOfWorkFactory
 from tests.support.backends import count, seed_network
-from tests.support.wechat import AES_KEY, TOKEN, running_wechat
+from tests.support.wechat import AES_KEY, APPID, TOKEN, running_wechat
 
 pytestmark = pytest.mark.sql
 
@@ -143,3 +143,56 @@ async def test_a_slow_answer_is_success_then_a_customer_service_message(engine, 
         uow = SqlUnitOfWorkFactory(engine)
         assert await count(uow, "ledger_entries") == 1
         assert len(stack.fake.sent) == 1 and stack.webhook.late_replies == 1
+
+
+async def test_a_retry_reaching_another_process_is_answered_once(engine, clock):
+    """Two processes behind one URL: the first is slow (past the window, `success`), WeChat's
+    retry lands on the second. Whichever claims the message does the work; the reply reaches
+    the keeper once — through the API or in the HTTP answer, never both — and the entry is
+    written once."""
+    import asyncio
+
+    from bot.services.bus import Services
+    from bot.services.env import Env
+    from handlers.wechat.inbound import WeChatInbound
+    from handlers.wechat.webhook import WebhookConfig, WeChatWebhook
+
+    await seed_network(SqlUnitOfWorkFactory(engine))
+    async with running_wechat(engine, clock, reply_within=0.3) as first:
+        token = await first.invite()
+        phone = first.phone
+        await phone.post(phone.event("o-two", "subscribe", f"qrscene_{token}"))
+        first.fake.opened_window("o-two")
+        uow = SqlUnitOfWorkFactory(engine)
+        services = Services(uow, Env(clock, b"wechat-test-key"))
+        config = first.webhook.config
+        other = WeChatWebhook(
+            WebhookConfig(TOKEN, config.cipher, reply_within=4.0, now=config.now),
+            WeChatInbound(uow, services, clock, APPID, "zh", api=first.api),
+            first.api,
+        )
+        from aiohttp import web
+
+        runner = web.AppRunner(other.app())
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        second = WeChatPhone(f"http://127.0.0.1:{port}/wechat", TOKEN, cipher=config.cipher,
+                             now=config.now, session=phone._session)  # fmt: skip
+        body = phone.text("o-two", "售 脆李 20斤 400", msg_id=9001)
+        try:
+            async with hold_writes(engine):
+                late = await phone.post(body)
+                assert late.body == "success"
+                retry = asyncio.create_task(second.post(body))
+                await asyncio.sleep(0.3)
+            answer = await retry
+            await asyncio.sleep(0.5)  # the first process's late reply, if it has one
+        finally:
+            await runner.cleanup()
+        passive = [answer.text] if answer.text else []
+        by_api = [s.text for s in first.fake.sent if "脆李" in s.text]
+        assert len(passive) + len(by_api) == 1, (passive, by_api)
+        assert "已保存" in (passive + by_api)[0]
+        assert await count(SqlUnitOfWorkFactory(engine), "ledger_entries") == 1
