@@ -51,7 +51,7 @@ FORM_WORDS = {
     "销售": "sale", "proxy": "proxy", "代购": "proxy", "service": "service", "代缴": "service",
 }  # fmt: skip
 MONTH_WORDS = {"month", "本月", "/month"}
-SHELF_WORDS = {"shelf", "待取", "/shelf"}
+SHELF = re.compile(r"(?:shelf|待取|/shelf)\s*(\d{1,3})?")
 RECENT_WORDS = {"recent", "最近", "/recent"}
 HELP_WORDS = {"help", "帮助", "/help", "?", "？", "菜单", "menu", "/menu"}
 CANCEL_WORDS = {"cancel", "取消", "/cancel"}
@@ -61,7 +61,7 @@ LINK_WORDS = {"link", "/link", "绑定"}
 LINK = re.compile(r"\s*(?:/link|link|绑定)\s+(.+)", re.DOTALL | re.IGNORECASE)
 LANG = re.compile(r"\s*(?:/lang|lang|语言)\s*(\S*)\s*", re.IGNORECASE)
 VOID = re.compile(r"\s*(?:/void|作废)\s+(\S+)\s+(.+)", re.DOTALL)
-MAX_REPLY_CHARS = 600  # WeChat shows 2,048 bytes of a text reply; a CJK character is 3
+MAX_REPLY_BYTES = 2000  # WeChat takes 2,048 bytes of text in a reply (a CJK character is 3)
 
 NOT_REGISTERED = N_(
     "You are not registered yet. Ask your county commerce bureau (县商务局) for an invite QR "
@@ -119,7 +119,13 @@ class Turn:
 
 
 def _fit(text: str) -> str:
-    return text if len(text) <= MAX_REPLY_CHARS else text[: MAX_REPLY_CHARS - 1] + "…"
+    """At most MAX_REPLY_BYTES of UTF-8, cut at a line where possible, marked with …"""
+    if len(text.encode()) <= MAX_REPLY_BYTES:
+        return text
+    cut = text.encode()[: MAX_REPLY_BYTES - 4].decode(errors="ignore")
+    if "\n" in cut[len(cut) // 2 :]:
+        cut = cut[: cut.rindex("\n")]
+    return cut + "\n…"
 
 
 class Conversation:
@@ -282,8 +288,11 @@ class Conversation:
             return self._show(await self.services.forms.start(FORM_WORDS[word], ctx))
         if word in MONTH_WORDS:
             return month_text(await run(c.ShowMonth(), self.actor), t), None
-        if word in SHELF_WORDS:
-            return shelf_text(await run(c.ShowShelf(0), self.actor), t), None
+        shelf = SHELF.fullmatch(word)
+        if shelf:  # 待取, 待取 2 (the second page)
+            page = max(int(shelf.group(1) or 1) - 1, 0)
+            shown = shelf_text(await run(c.ShowShelf(page), self.actor), t)
+            return shown, None
         if word in RECENT_WORDS:
             return await self._recent(), None
         void = VOID.fullmatch(text)

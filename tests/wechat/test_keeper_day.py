@@ -79,6 +79,9 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     assert "A-001" in found and "已取走回复 1" in found
     assert "包裹已取 A-001" in await say("1")
     assert "已于" in await say("取 1234")
+    shelf = await say("待取")  # the shelf: what still waits, oldest first
+    assert "A-002" in shelf and "A-003" in shelf and "A-001" not in shelf
+    assert "待取：2 件" in shelf and "第 1/1 页" in shelf
     # A sale through the form: the channel and the confirmation by number.
     for line in ["销售", "脆李", "20斤"]:
         await say(line)

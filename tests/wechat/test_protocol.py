@@ -169,3 +169,15 @@ def test_events_location_and_qr_scenes():
 def test_encrypted_envelope_reads_back():
     envelope = parse_envelope(encrypted_envelope("abc]]>", "sig", "1", "n"))
     assert envelope == {"Encrypt": "abc]]>", "MsgSignature": "sig", "TimeStamp": "1", "Nonce": "n"}
+
+
+def test_long_replies_fit_wechats_limit():
+    from handlers.wechat.chat import _fit
+
+    lines = "\n".join(
+        f"A-{n:03d} · 张三 *1234 · SF1234567890123 · 2026-11-24 10:00" for n in range(80)
+    )
+    fitted = _fit(lines)
+    assert len(fitted.encode()) <= 2000 and fitted.endswith("\n…")
+    assert fitted.splitlines()[-2].startswith("A-") and fitted.splitlines()[-2].endswith("10:00")
+    assert _fit("本月") == "本月"
