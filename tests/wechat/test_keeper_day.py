@@ -141,13 +141,20 @@ async def test_a_form_left_alone_is_over_and_a_redelivery_is_not_applied_twice(a
     body = phone.text(me, "售 苹果 10斤 80", msg_id=4242)
     first, again = await phone.post(body), await phone.post(body)
     assert first.text == again.text and "已保存" in first.text
+    # An unusual price waits for 1; anything else repeats the question; 0 writes nothing.
+    asked = await phone.say(me, "售 脆李 20斤 40000")
+    assert "⚠️" in asked and "回复 1 保存" in asked
+    assert "⚠️" in await phone.say(me, "好的")
+    assert "已取消" in await phone.say(me, "0")
+    await phone.say(me, "售 脆李 20斤 40000")
+    assert "40,000 元" in await phone.say(me, "1")
     async with app.engine.connect() as conn:
         from sqlalchemy import func, select
 
         from storage.schema import ledger_entries
 
         total = (await conn.execute(select(func.count()).select_from(ledger_entries))).scalar()
-    assert total == 1
+    assert total == 2
 
 
 async def test_a_photographed_waybill_answers_the_tracking_step(app, wechat):
