@@ -50,7 +50,8 @@ FORM_WORDS = {
     "intake": "intake", "入库": "intake", "ship": "ship", "寄件": "ship", "sale": "sale",
     "销售": "sale", "proxy": "proxy", "代购": "proxy", "service": "service", "代缴": "service",
 }  # fmt: skip
-MONTH_WORDS = {"month", "本月", "/month"}
+MONTH = re.compile(r"\s*(?:month|本月|/month)(?:\s+(.*))?", re.IGNORECASE)
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{1,2}")
 SHELF = re.compile(r"(?:shelf|待取|/shelf)\s*(\d{1,3})?")
 RECENT_WORDS = {"recent", "最近", "/recent"}
 HELP_WORDS = {"help", "帮助", "/help", "?", "？", "菜单", "menu", "/menu"}
@@ -286,8 +287,9 @@ class Conversation:
         if word in FORM_WORDS:
             ctx = self.services.form_context(self.actor, t.language)
             return self._show(await self.services.forms.start(FORM_WORDS[word], ctx))
-        if word in MONTH_WORDS:
-            return month_text(await run(c.ShowMonth(), self.actor), t), None
+        month = MONTH.fullmatch(text)
+        if month:  # 本月, 本月 2026-10, 本月 A-S1 (staff: a station in their scope)
+            return month_text(await run(_month_query(month.group(1)), self.actor), t), None
         shelf = SHELF.fullmatch(word)
         if shelf:  # 待取, 待取 2 (the second page)
             page = max(int(shelf.group(1) or 1) - 1, 0)
@@ -483,3 +485,15 @@ class _StoredChoice:
 
     value: str
     label: str = ""
+
+
+def _month_query(args: str | None) -> c.ShowMonth:
+    """`本月`, `本月 2026-10`, `本月 A-S1`, `本月 A-S1 2026-10` (as Telegram's /month)."""
+    code = period = None
+    for word in (args or "").split():
+        if PERIOD.fullmatch(word):
+            year, month = word.split("-")
+            period = f"{year}-{int(month):02d}"
+        else:
+            code = word
+    return c.ShowMonth(period=period, code=code)

@@ -98,6 +98,8 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     # The month: three parcels in, one out, the sale counted, the voided one not.
     month = await say("本月")
     assert "入库：3 · 已取：1" in month and "上行：400 / 1,000 元" in month
+    assert "2026-10" in await say("本月 2026-10")  # an earlier month
+    assert "这不在您负责的范围内" in await say("本月 A-S3")  # another station: refused
     # English on request, the same texts as Telegram's.
     assert "Language set: English." in await say("/lang en")
     assert "Upstream" in await say("本月")
