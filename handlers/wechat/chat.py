@@ -160,7 +160,10 @@ class Conversation:
             if message.event == "subscribe":
                 return self._greeting(), None
             if message.event == "CLICK" and message.event_key:
-                return await self._text(message.event_key, None)
+                # A menu button is its word, typed outside any open form; a form left
+                # open stays (a look at the month mid-intake), unless the button opens one.
+                reply, opened = await self._text(message.event_key, None)
+                return reply, opened if opened is not None else dialog
             return None, dialog  # unsubscribe, LOCATION, VIEW: nothing to say
         if message.kind == "text":
             return await self._text(message.content.strip(), dialog)

@@ -162,6 +162,10 @@ async def test_the_menu_and_an_invite_qr_from_the_cli(tmp_path, clock):
         scene = stack.fake.qr_scenes[-1]
         bound = await stack.phone.post(stack.phone.event("o-new", "SCAN", scene))
         assert "桃园村服务站" in bound.text and "欢迎" in bound.text
-        # A menu click is the word it stands for.
-        month = await stack.phone.post(stack.phone.event("o-new", "CLICK", "month"))
+        # A menu click is the word it stands for; a form left open stays open.
+        phone = stack.phone
+        opened = await phone.post(phone.event("o-new", "CLICK", "sale"))
+        assert "上行销售" in opened.text
+        month = await phone.post(phone.event("o-new", "CLICK", "month"))
         assert "桃园村服务站" in month.text and "上行" in month.text
+        assert "数量" in await phone.say("o-new", "脆李")  # the sale goes on

@@ -151,7 +151,7 @@ def test_events_location_and_qr_scenes():
         )
 
     follow = parse_message(event("subscribe", "qrscene_i_abc"))
-    assert follow.qr_scene == "i_abc" and follow.dedup_key == "e:o1:7:subscribe"
+    assert follow.qr_scene == "i_abc" and follow.dedup_key == "e:o1:7:subscribe:qrscene_i_abc"
     assert parse_message(event("SCAN", "i_abc")).qr_scene == "i_abc"
     assert parse_message(event("subscribe")).qr_scene is None
     located = parse_message(

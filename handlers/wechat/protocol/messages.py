@@ -83,11 +83,12 @@ class Inbound:
 
     @property
     def dedup_key(self) -> str:
-        """MsgId for messages; sender + time (+ the event's name) for events, which have
-        no MsgId. WeChat's retries of one delivery carry the same values."""
+        """MsgId for messages; sender + time for events, which have no MsgId (with the
+        event and its key, so two menu taps in one second are two events). WeChat's
+        retries of one delivery carry the same values."""
         if self.msg_id:
             return f"m:{self.msg_id}"
-        return f"e:{self.openid}:{self.created}:{self.event}"
+        return f"e:{self.openid}:{self.created}:{self.event}:{self.event_key}"[:200]
 
     @property
     def qr_scene(self) -> str | None:
