@@ -18,7 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the Telegram bot (polling, or webhook when configured)")
+    sub.add_parser(
+        "run",
+        help="run the Telegram bot (polling, or webhook when configured) and the WeChat "
+        "webhook when its settings are present",
+    )
 
     demo = sub.add_parser(
         "demo", help="try the bot in this terminal against a local Bot API double (no token)"
@@ -56,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.commands.poster import add_poster_parser
 
     add_poster_parser(sub)
+    # WeChat (issue 12)
+    from bot.commands.wechat import add_wechat_parser
+
+    add_wechat_parser(sub)
     return parser
 
 
@@ -112,4 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.commands.poster import posters
 
         return asyncio.run(posters(settings, args))
+    if args.command == "wechat":  # WeChat (issue 12)
+        from bot.commands.wechat import wechat
+
+        return asyncio.run(wechat(settings, args))
     raise AssertionError(args.command)

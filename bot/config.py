@@ -64,6 +64,31 @@ class Settings(BaseSettings):
         description="Directory of the evidence store for subsidy claims (photos, files)",
     )
 
+    # --- WeChat Official Account (issue 12) ------------------------------------------
+    wechat_appid: str | None = Field(default=None, description="Official Account AppID")
+    wechat_secret: SecretStr | None = Field(
+        default=None, description="AppSecret, for the access token (outbound messages)"
+    )
+    wechat_token: SecretStr | None = Field(
+        default=None, description="The Token set in the console's server configuration"
+    )
+    wechat_aes_key: SecretStr | None = Field(
+        default=None, description="EncodingAESKey (43 characters): safe mode when set"
+    )
+    wechat_listen_host: str = "127.0.0.1"
+    wechat_listen_port: int = 8081
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_within_seconds: float = Field(default=4.0, gt=0, lt=5)
+    wechat_notice_template_id: str | None = Field(
+        default=None,
+        description="Template message (one field, content) for notices outside the 48-hour "
+        "window; without it such notices are recorded undeliverable",
+    )
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_appid and self.wechat_token)
+
     @field_validator(
         "bot_token",
         "webhook_url",
@@ -71,6 +96,11 @@ class Settings(BaseSettings):
         "telegram_api_base",
         "redis_url",
         "phone_hash_key",
+        "wechat_appid",
+        "wechat_secret",
+        "wechat_token",
+        "wechat_aes_key",
+        "wechat_notice_template_id",
         mode="before",
     )
     @classmethod

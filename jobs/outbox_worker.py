@@ -75,7 +75,7 @@ from bot.i18n import pick_language
 from bot.services.notice_texts import RenderedNotice, render
 from jobs.rate_limit import EPSILON, TELEGRAM_LIMITS, Limits, RateLimiter
 from storage.engine import write_transaction
-from storage.repositories.outbox import ClaimedNotice, SqlOutboxRepo
+from storage.repositories.outbox import UNDELIVERABLE, ClaimedNotice, SqlOutboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,12 @@ class Transient(DeliveryError):
 
 class Rejected(DeliveryError):
     """Will never work as it is: the API refused this message for good."""
+
+
+class Unreachable(Rejected):
+    """The person cannot be reached on this channel at all now (WeChat: outside the
+    48-hour window with no template message configured): recorded `undeliverable` with
+    the reason, not failed and not lost silently. (WeChat, issue 12.)"""
 
 
 class Sender(Protocol):
@@ -407,6 +413,14 @@ class OutboxWorker:
                 await self._migrated(row, error.new_chat_id)
             except Blocked as error:
                 await self._blocked(row, str(error))
+            except Unreachable as error:
+                self.stats.failed += 1
+                log.warning("notice %s undeliverable: %s", row.dedup_key, error)
+                reason = f"unreachable: {error}"
+                await self._write(
+                    lambda repo: repo.mark_failed(row.id, row.lease, reason, UNDELIVERABLE),
+                    "mark undeliverable",
+                )
             except Rejected as error:
                 self.stats.failed += 1
                 log.warning("notice %s refused: %s", row.dedup_key, error)

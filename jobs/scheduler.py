@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.bootstrap import App
 from jobs.dialog_expiry import expire_idle_dialogs, prune_processed_updates
 from storage.repositories.inbox import SqlInbox
+from storage.repositories.wechat import SqlWeChatRepo
 
 SWEEP_SECONDS = 60
 DUE_MINUTES = 10
@@ -46,6 +47,10 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
         # Done inbox rows: Telegram keeps an update 24 h at most, so a week is plenty.
         await SqlInbox(app.engine).prune(app.clock.now() - timedelta(days=7))
+        # WeChat (issue 12): delivered messages' claims, likewise a week.
+        async with app.uow(write=True) as uow:
+            await SqlWeChatRepo(uow.connection).prune(app.clock.now() - timedelta(days=7))
+            await uow.commit()
 
     @stops_quietly
     async def due(trigger: str = "schedule") -> None:

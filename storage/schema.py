@@ -728,3 +728,58 @@ arrival_subscriptions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("channel", "external_id", "phone_digest"),
 )
+# --- WeChat Official Account (issue 12) ----------------------------------------------
+
+# One row per message or event WeChat delivered, written in the same transaction as its
+# work: a redelivery finds it and gets `reply` again instead of acting twice. `delivery`
+# says how the reply went: passive (in the HTTP answer) or custom (the customer-service
+# API, when the work outlasted WeChat's 5-second window); `sent_at` when the latter
+# went out.
+wechat_messages = Table(
+    "wechat_messages",
+    metadata,
+    Column("account", String(64), primary_key=True),
+    Column("dedup_key", String(200), primary_key=True),
+    Column("openid", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+    Column("reply", Text, nullable=True),
+    Column("delivery", String(10), nullable=False, server_default="passive"),
+    Column("sent_at", UTCDateTime, nullable=True),
+)
+
+# A WeChat user's conversation state (an open form, a pickup being chosen), JSON, and
+# when they last wrote: the customer-service API only reaches them 48 h after that.
+wechat_users = Table(
+    "wechat_users",
+    metadata,
+    Column("account", String(64), primary_key=True),
+    Column("openid", String(64), primary_key=True),
+    Column("dialog", Text, nullable=True),
+    Column("last_inbound_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The account's access token, shared by every process: whoever finds it near expiry
+# refreshes it under a compare-and-set on `version`.
+wechat_tokens = Table(
+    "wechat_tokens",
+    metadata,
+    Column("account", String(64), primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# One-time codes that link a second channel to a person (`/link` on the first channel).
+# Only a hash of the code is kept; used once, expiring.
+channel_link_codes = Table(
+    "channel_link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("used_by", String(120), nullable=True),
+    Column("request_key", String(200), nullable=True, unique=True),
+)

@@ -17,6 +17,7 @@ from storage.repositories.decisions import SqlDecisionRepo
 from storage.repositories.invites import SqlInviteRepo
 from storage.repositories.job_runs import SqlJobRunRepo
 from storage.repositories.ledger import SqlLedgerRepo
+from storage.repositories.links import SqlLinkCodeRepo
 from storage.repositories.locks import SqlLockRepo
 from storage.repositories.network import SqlNetworkRepo
 from storage.repositories.outbox import SqlOutboxRepo
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         # subsidy claims (issue 10)
         self.claims = SqlClaimRepo(conn)
         self.board = SqlBoardRepo(conn)  # the notice board (issue 11)
+        self.links = SqlLinkCodeRepo(conn)  # one person, several channels (WeChat, issue 12)
         return self
 
     async def commit(self) -> None:

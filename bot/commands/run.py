@@ -14,10 +14,11 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> int:
-    if settings.bot_token is None:
+    if settings.bot_token is None and not settings.wechat_enabled:
         print(
             "CUNZHAN_BOT_TOKEN is not set. Put the token from @BotFather in .env "
-            "(see .env.example), or try `python -m bot demo` without one.",
+            "(see .env.example), or the WeChat account's CUNZHAN_WECHAT_APPID and "
+            "CUNZHAN_WECHAT_TOKEN, or try `python -m bot demo` without one.",
         )
         return 2
     # SIGTERM/SIGINT from the first moment: while the database is waited for it ends the
@@ -36,17 +37,42 @@ async def run(settings: Settings) -> int:
     if app is None:
         return 0
     log.info("database %s", safe_url(settings.database_url))
-    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     # office IM (#12): staff notices to the counties' WeCom / DingTalk group robots
     from handlers.office_im.workers import start_robot_workers
 
     robots = start_robot_workers(app)
+    front_ends = []
+    if settings.wechat_enabled:
+        # Beside Telegram in this process (which then runs the scheduler), or alone.
+        from handlers.wechat.runner import serve_wechat
+
+        front_ends.append(serve_wechat(app, stop=stop, with_jobs=settings.bot_token is None))
+    if settings.bot_token is not None:
+        front_ends.append(serve_telegram(app, settings, stop))
     try:
-        if settings.webhook_url:
-            await serve_webhook(app, bot, stop=stop)
-        else:
-            await serve_polling(app, bot, handle_signals=False, stop=stop)
+        await _together(front_ends, stop)
     finally:
         await robots.stop()
         await app.close()
     return 0
+
+
+async def serve_telegram(app, settings: Settings, stop: asyncio.Event) -> None:
+    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    if settings.webhook_url:
+        await serve_webhook(app, bot, stop=stop)
+    else:
+        await serve_polling(app, bot, handle_signals=False, stop=stop)
+
+
+async def _together(front_ends, stop: asyncio.Event) -> None:
+    """Run the front ends until `stop`; one ending (or failing) stops the others too."""
+    tasks = [asyncio.ensure_future(front_end) for front_end in front_ends]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            raise result

@@ -448,11 +448,28 @@ class CheckInAtStation(Command):
     lon_e6: int
 
 
+# --- one person, several channels (WeChat, issue 12) -------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateLinkCode(Command):
+    """`/link` on a channel the person already uses: a one-time code for another one."""
+
+
+@dataclass(frozen=True)
+class RedeemLinkCode(Command):
+    """The code sent on the new channel: this account becomes the same person."""
+
+    code: str
+    chat_id: str | None = None
+
+
 __all__ = [
     "ChooseNoticeChannel",
     "CloseParcel",
     "Command",
     "CreateInvite",
+    "CreateLinkCode",  # one person, several channels (WeChat, issue 12)
     "DecideRemoval",
     "EntryHistory",
     "FindParcels",
@@ -470,6 +487,7 @@ __all__ = [
     "RecordService",
     "RecordShipment",
     "RedeemInvite",
+    "RedeemLinkCode",  # one person, several channels (WeChat, issue 12)
     "ReinstateStation",
     "SetLanguage",
     "ShowMonth",

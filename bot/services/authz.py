@@ -41,6 +41,8 @@ class Action(StrEnum):
     INSPECT = "inspect"
     ANSWER_COMPLAINT = "answer_complaint"
     CONFIRM_POSITION = "confirm_position"
+    # one person, several channels (WeChat, issue 12)
+    LINK_CHANNEL = "link_channel"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -85,6 +87,10 @@ _BOARD_ACTIONS = {
 ROLE_ACTIONS[Role.ADMIN] -= {Action.EDIT_PROFILE, Action.CHECK_IN}
 for _role, _actions in _BOARD_ACTIONS.items():
     ROLE_ACTIONS[_role] |= _actions
+# one person, several channels (WeChat, issue 12): everyone registered may link a second
+# channel to themselves (the admin has every action already).
+for _role in (Role.COUNTY_STAFF, Role.TOWNSHIP_OPERATOR, Role.KEEPER):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {Action.LINK_CHANNEL}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 from bot.domain import commands as c
 from bot.domain.ledger import EntryView
 from bot.domain.unit_prices import UsualPrice
-from bot.services import desk, identity, invites, ladder, network
+from bot.services import desk, identity, invites, ladder, links, network
 from bot.services.authz import Actor
 from bot.services.board import arrivals as board_arrivals
 from bot.services.board import checkins as board_checkins
@@ -109,6 +109,9 @@ USE_CASES: dict[type, UseCase] = {
     c.AnswerComplaint: board_feedback.answer_complaint,
     c.SubscribeArrivals: board_arrivals.subscribe,
     c.UnsubscribeArrivals: board_arrivals.unsubscribe,
+    # one person, several channels (WeChat, issue 12)
+    c.CreateLinkCode: links.create_link_code,
+    c.RedeemLinkCode: links.redeem_link_code,
 }
 # The notice board (issue 11): an intake also tells villagers who asked for arrival notices
 # (the ledger's own use case, then the notices, in the same transaction).

@@ -30,6 +30,7 @@ from bot.domain.claims import (
 )
 from bot.domain.invites import InviteRecord
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
+from bot.domain.links import LinkCodeRecord
 from bot.domain.network import StationCard
 from bot.domain.notices import Notice
 from bot.domain.roles import Role, Scope
@@ -648,10 +649,32 @@ class UnitOfWork(Protocol):
     # subsidy claims (issue 10)
     claims: ClaimRepo
     board: BoardRepo  # the notice board (issue 11)
+    links: LinkCodeRepo  # one person, several channels (WeChat, issue 12)
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None: ...
+
+
+# --- one person, several channels (WeChat, issue 12) -------------------------------------
+
+
+class LinkCodeRepo(Protocol):
+    async def add(
+        self,
+        *,
+        code_hash: str,
+        person_id: int,
+        created_at: datetime,
+        expires_at: datetime,
+        request_key: str | None,
+    ) -> bool:
+        """False when `request_key` made one already (a retried request)."""
+
+    async def by_hash(self, code_hash: str) -> LinkCodeRecord | None: ...
+
+    async def use(self, code_hash: str, now: datetime, used_by: str) -> bool:
+        """Compare-and-set: True for the one caller that used an unused code."""
 
 
 class UnitOfWorkFactory(Protocol):

@@ -21,6 +21,7 @@ from handlers.telegram import (
     inspections,
     invites,
     ladder,
+    links,
     month,
     notice_channel,
     oneline,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         basics,
         start,
         *board,
+        links,  # one person, several channels (WeChat, issue 12): /link before fallbacks
         invites,
         stations,
         month,

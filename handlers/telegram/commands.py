@@ -197,6 +197,16 @@ COMMANDS += (
     ),
 )
 
+COMMANDS += (
+    # one person, several channels (WeChat, issue 12)
+    Command(
+        "link",
+        N_("Use this account together with WeChat: a one-time code"),
+        Action.LINK_CHANNEL,
+        example="/link",
+    ),
+)
+
 
 def commands_for(actor: Actor) -> list[Command]:
     return [c for c in COMMANDS if c.action is None or can(actor, c.action)]

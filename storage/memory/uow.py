@@ -21,6 +21,7 @@ from storage.memory.decisions import MemoryDecisionRepo
 from storage.memory.invites import MemoryInviteRepo
 from storage.memory.job_runs import MemoryJobRunRepo
 from storage.memory.ledger import MemoryLedgerRepo
+from storage.memory.links import MemoryLinkCodeRepo
 from storage.memory.locks import MemoryLockRepo
 from storage.memory.network import MemoryNetworkRepo
 from storage.memory.outbox import MemoryOutboxRepo
@@ -68,6 +69,7 @@ class MemoryUnitOfWork:
         # subsidy claims (issue 10)
         self.claims = MemoryClaimRepo(tx)
         self.board = MemoryBoardRepo(tx)  # the notice board (issue 11)
+        self.links = MemoryLinkCodeRepo(tx)  # one person, several channels (WeChat, issue 12)
         return self
 
     @property

@@ -352,13 +352,14 @@ class SqlOutboxRepo(Repo):
         )
         return result.rowcount == 1
 
-    async def mark_failed(self, id: int, lease: datetime, error: str) -> bool:
-        """Given up: too many attempts, or the API refused the message for good."""
+    async def mark_failed(self, id: int, lease: datetime, error: str, status: str = FAILED) -> bool:
+        """Given up: too many attempts, or the API refused the message for good
+        (`undeliverable`: nobody to deliver it to on this channel now)."""
         result = await self.conn.execute(
             update(outbox)
             .where(outbox.c.id == id, outbox.c.status == PENDING, outbox.c.claimed_until == lease)
             .values(
-                status=FAILED,
+                status=status,
                 attempts=outbox.c.attempts + 1,
                 last_error=error[:1000],
                 claimed_until=None,

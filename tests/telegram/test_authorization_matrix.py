@@ -446,6 +446,27 @@ MATRIX = [
             "admin": QR,
         },
     ),
+    # one person, several channels (WeChat, issue 12): a code for oneself, never a stranger
+    (
+        "/link",
+        {
+            "stranger": NOT_REGISTERED,
+            "keeper": "Your link code",
+            "operator": "Your link code",
+            "staff": "Your link code",
+            "admin": "Your link code",
+        },
+    ),
+    (
+        "/link ABCD-EFGH",
+        {
+            "stranger": "not a valid link code",
+            "keeper": "not a valid link code",
+            "operator": "not a valid link code",
+            "staff": "not a valid link code",
+            "admin": "not a valid link code",
+        },
+    ),
 ]
 
 CASES = [(command, role, expected) for command, row in MATRIX for role, expected in row.items()]

@@ -5,7 +5,7 @@ is a person's chosen channel and `identities.last_seen_at` when they last wrote 
 so a person reachable on several channels gets a notice once, on the preferred one.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from storage.types import UTCDateTime
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
