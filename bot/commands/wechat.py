@@ -27,7 +27,7 @@ MENU = [
         (N_("Proxy purchase"), "proxy"), (N_("Services"), "service"),
     ]),
     (N_("Shelf"), "shelf"),
-    (N_("Month"), [(N_("This month"), "month"), (N_("Latest entries"), "recent"),
+    (N_("My month"), [(N_("This month"), "month"), (N_("Latest entries"), "recent"),
                    (N_("Help"), "help")]),
 ]  # fmt: skip
 
