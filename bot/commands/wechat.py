@@ -24,7 +24,7 @@ SHOW_QR = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
 MENU = [
     (N_("Record"), [
         (N_("Parcel in"), "intake"), (N_("Shipment"), "ship"), (N_("Sale"), "sale"),
-        (N_("Proxy purchase"), "proxy"), (N_("Services"), "service"),
+        (N_("Proxy purchase"), "proxy"), (N_("Bill payments"), "service"),
     ]),
     (N_("Shelf"), "shelf"),
     (N_("My month"), [(N_("This month"), "month"), (N_("Latest entries"), "recent"),
