@@ -226,7 +226,7 @@ async def through_the_inbox(
     in the inbox (one durable transaction), submit it to the processor (backpressure at
     the runner's high-water mark), and wait until every update committed and its done mark
     was written."""
-    inbox = SqlInbox(app.engine)
+    inbox = SqlInbox(app.engine, group=getattr(dp.transactions, "group", None))
     processor = InboxProcessor(
         UpdatePipeline(dp, bot).handle, inbox, bot.id, app.clock, workers=WORKERS
     )

@@ -6,6 +6,7 @@ as retryable. Checked from a second connection, as another process would see it.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from pathlib import Path
 
@@ -72,7 +73,9 @@ async def test_a_lost_shared_transaction_fails_every_unit_in_it_as_retryable(db)
         async with group.unit() as uow:
             await asyncio.sleep(0)
             raw = await uow.connection.get_raw_connection()
-            await raw.driver_connection.execute("ROLLBACK")  # as SQLite does on I/O errors
+            ended = raw.driver_connection.execute("ROLLBACK")  # as SQLite does on I/O errors
+            if inspect.isawaitable(ended):
+                await ended
             raise OSError("disk I/O error")
 
     results = await asyncio.gather(
