@@ -293,5 +293,8 @@ async def _discard(conn: _Inline) -> None:
 
 
 def commit_group_for(engine: AsyncEngine) -> CommitGroup | None:
-    """A commit group on SQLite; None on PostgreSQL (a connection per unit of work)."""
-    return CommitGroup(engine) if engine.dialect.name == "sqlite" else None
+    """A commit group on SQLite; None on PostgreSQL (a connection per unit of work) and
+    for an in-memory SQLite database (a second connection would see another database)."""
+    database = engine.url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    return CommitGroup(engine) if engine.dialect.name == "sqlite" and not in_memory else None

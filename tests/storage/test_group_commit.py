@@ -107,3 +107,11 @@ async def test_postgresql_units_keep_a_connection_each_from_a_pool_sized_for_the
         assert engine.pool.size() >= WEBHOOK_MAX_CONNECTIONS + 8  # + the inbox's workers
     finally:
         await engine.dispose()
+
+
+async def test_an_in_memory_sqlite_database_has_no_group():
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        assert commit_group_for(engine) is None  # a second connection is another database
+    finally:
+        await engine.dispose()
