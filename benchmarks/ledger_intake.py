@@ -49,7 +49,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.methods import SendMessage
 from aiogram.types import Message, Update
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App, build_app
@@ -226,7 +226,7 @@ async def through_the_inbox(
     in the inbox (one durable transaction), submit it to the processor (backpressure at
     the runner's high-water mark), and wait until every update committed and its done mark
     was written."""
-    inbox = SqlInbox(app.engine)
+    inbox = SqlInbox(app.engine, group=getattr(dp.transactions, "group", None))
     processor = InboxProcessor(
         UpdatePipeline(dp, bot).handle, inbox, bot.id, app.clock, workers=WORKERS
     )
@@ -400,9 +400,12 @@ async def raw_sqlite_commits(directory: Path, n: int) -> float:
 class SqlTally:
     """Counts transactions and statements on an engine (attach only to untimed work)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, *engines: AsyncEngine | Engine) -> None:
         self.counts: Counter[str] = Counter()
-        sync = engine.sync_engine
+        for engine in engines:
+            self._attach(engine.sync_engine if isinstance(engine, AsyncEngine) else engine)
+
+    def _attach(self, sync: Engine) -> None:
         event.listen(sync, "begin", self._begin)
         event.listen(sync, "commit", lambda _conn: self.counts.update(["COMMIT (durable)"]))
         event.listen(sync, "before_cursor_execute", self._statement)
@@ -429,7 +432,9 @@ async def sql_per_update(directory: Path, sample: int = 100) -> tuple[Counter[st
     app, dp, bot, _session = await ready_bot(directory, "tally")
     try:
         await feed_all(dp, bot, intake_updates(10, 20))
-        tally = SqlTally(app.engine)
+        group = getattr(dp.transactions, "group", None)
+        # On SQLite the update's statements run on the group's inline engine.
+        tally = SqlTally(app.engine, *([group.inline] if group is not None else []))
         await feed_all(dp, bot, intake_updates(30, sample))
     finally:
         await app.close()

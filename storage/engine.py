@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -46,8 +47,23 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
 
 
-def _install_sqlite_rules(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+def sqlite_inline_engine(engine: AsyncEngine) -> Engine:
+    """The same SQLite file through the plain sqlite3 driver, with the same connection
+    rules, for work run on the event loop's own thread (storage/group_commit.py): a
+    statement is tens of microseconds there, where aiosqlite hands every one to its
+    thread and back. May be used from a worker thread too (for BEGIN and COMMIT)."""
+    url = engine.url.set(drivername="sqlite")
+    sync_engine = sa_create_engine(
+        url, connect_args={"check_same_thread": False}, pool_size=1, max_overflow=4
+    )
+    _install_sqlite_rules(sync_engine)
+    # Its connections go when the async engine's do (App.close, a changed busy timeout).
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: sync_engine.dispose())
+    return sync_engine
+
+
+def _install_sqlite_rules(engine: AsyncEngine | Engine) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test

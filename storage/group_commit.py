@@ -19,6 +19,15 @@ requests) take turns on ONE shared write transaction (BEGIN IMMEDIATE):
 
 The unit of work is the ordinary `SqlUnitOfWork`, opened over the shared connection
 through `_Savepoints`, so repositories (and those other features add) work unchanged.
+
+The shared connection is the plain sqlite3 driver run on the event loop's own thread
+(`_Inline`, the repositories' async calls answered at once), not aiosqlite: aiosqlite
+hands every statement to its thread and back, some 60 hops per update, which was most of
+an update's cost. Only what may wait goes to a worker thread: BEGIN IMMEDIATE (another
+process may hold the lock) and the durable COMMIT (the fsync). A statement blocks the
+loop for its few microseconds; the other updates wait for their turn on the shared
+transaction anyway. Everything else (jobs, reads outside updates) stays on aiosqlite.
+
 On PostgreSQL units of work keep a connection each: the server commits them in parallel.
 """
 
@@ -30,9 +39,10 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy import Connection, NestedTransaction
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import WRITE_OPTION
+from storage.engine import WRITE_OPTION, sqlite_inline_engine
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,15 +52,88 @@ class GroupRolledBack(Exception):
     """The shared transaction was rolled back: nothing of this update committed; retry."""
 
 
+class _InlineTransaction:
+    def __init__(self, sync: NestedTransaction) -> None:
+        self.sync = sync
+
+    @property
+    def is_active(self) -> bool:
+        return self.sync.is_active
+
+    async def commit(self) -> None:
+        self.sync.commit()
+
+    async def rollback(self) -> None:
+        self.sync.rollback()
+
+
+class _Inline:
+    """The part of AsyncConnection the repositories use, over a sync connection, run
+    where it is awaited (no thread hop)."""
+
+    def __init__(self, sync: Connection) -> None:
+        self.sync = sync
+
+    @property
+    def dialect(self):
+        return self.sync.dialect
+
+    async def execute(self, statement, parameters=None, *, execution_options=None):
+        return self.sync.execute(statement, parameters, execution_options=execution_options)
+
+    async def exec_driver_sql(self, statement, parameters=None, execution_options=None):
+        return self.sync.exec_driver_sql(statement, parameters, execution_options)
+
+    async def scalar(self, statement, parameters=None, *, execution_options=None):
+        return self.sync.scalar(statement, parameters, execution_options=execution_options)
+
+    async def scalars(self, statement, parameters=None, *, execution_options=None):
+        return self.sync.scalars(statement, parameters, execution_options=execution_options)
+
+    async def stream(self, statement, parameters=None, *, execution_options=None):
+        # A repository that streams (the claims statement) inside a grouped update: the
+        # rows are read where they are awaited, a partition at a time.
+        return _InlineStream(
+            self.sync.execute(statement, parameters, execution_options=execution_options)
+        )
+
+    async def begin_nested(self) -> _InlineTransaction:
+        return _InlineTransaction(self.sync.begin_nested())
+
+    def in_transaction(self) -> bool:
+        return self.sync.in_transaction()
+
+    async def get_raw_connection(self):
+        return self.sync.connection
+
+
+class _InlineStream:
+    """The part of AsyncResult that streaming repositories use, over a sync result."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+
+    async def partitions(self, size: int | None = None):
+        for partition in self.result.partitions(size):
+            yield partition
+
+    def __aiter__(self):
+        return self._rows()
+
+    async def _rows(self):
+        for row in self.result:
+            yield row
+
+
 class _Savepoints:
     """What SqlUnitOfWork opens its transaction through, made to mean a SAVEPOINT on the
     group's connection: `connect()` hands out the shared connection, `begin()` is
     SAVEPOINT, `commit()` RELEASE, `rollback()` ROLLBACK TO, `close()` nothing (the
     group owns the connection). Everything else is the connection itself."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: _Inline) -> None:
         self._conn = conn
-        self._nested: AsyncTransaction | None = None
+        self._nested: _InlineTransaction | None = None
 
     async def connect(self) -> _Savepoints:  # the "engine" side
         return self
@@ -58,7 +141,7 @@ class _Savepoints:
     async def execution_options(self, **_options: Any) -> _Savepoints:
         return self  # the shared transaction is a write transaction already
 
-    async def begin(self) -> AsyncTransaction:
+    async def begin(self) -> _InlineTransaction:
         self._nested = await self._conn.begin_nested()
         return self._nested
 
@@ -88,10 +171,11 @@ class _Savepoints:
 class CommitGroup:
     def __init__(self, engine: AsyncEngine, *, most: int = 64) -> None:
         self.engine = engine
+        self.inline = sqlite_inline_engine(engine)
         self.most = most
         self._lock = asyncio.Lock()
         self._waiting = 0  # updates waiting for their turn on the shared transaction
-        self._conn: AsyncConnection | None = None
+        self._conn: _Inline | None = None
         self._members: list[asyncio.Future[None]] = []
         self.commits = 0  # durable COMMITs made (the benchmark prints updates per commit)
         self.committed_units = 0
@@ -153,16 +237,18 @@ class CommitGroup:
         else:
             self._lock.release()
 
-    async def _open(self) -> AsyncConnection:
+    async def _open(self) -> _Inline:
         if self._conn is None:
-            conn = await self.engine.connect()
+            sync = self.inline.connect().execution_options(**{WRITE_OPTION: True})
+            # BEGIN IMMEDIATE (storage/engine.py) waits in a worker thread while another
+            # process holds the write lock (SQLite's busy timeout).
+            begun = asyncio.ensure_future(asyncio.to_thread(sync.begin))
             try:
-                conn = await conn.execution_options(**{WRITE_OPTION: True})
-                await conn.begin()  # BEGIN IMMEDIATE (storage/engine.py)
+                await asyncio.shield(begun)
             except BaseException:
-                await conn.close()
+                begun.add_done_callback(lambda _done: sync.close())  # once the thread is done
                 raise
-            self._conn = conn
+            self._conn = _Inline(sync)
         return self._conn
 
     async def _intact(self) -> bool:
@@ -177,7 +263,7 @@ class CommitGroup:
         try:
             assert conn is not None
             try:
-                await conn.commit()
+                await asyncio.to_thread(conn.sync.commit)  # the fsync, off the loop
             except BaseException as error:
                 log.warning("group commit of %d updates failed: %s", len(members), error)
                 _fail(members, error)
@@ -188,7 +274,7 @@ class CommitGroup:
             for member in members:
                 if not member.done():
                     member.set_result(None)
-            await conn.close()
+            conn.sync.close()
         finally:
             self._lock.release()
 
@@ -201,7 +287,7 @@ class CommitGroup:
             await _discard(conn)
 
 
-async def _driver_in_transaction(conn: AsyncConnection) -> bool:
+async def _driver_in_transaction(conn: _Inline) -> bool:
     """Whether SQLite itself still has the transaction open (SQLAlchemy may not know)."""
     try:
         raw = await conn.get_raw_connection()
@@ -218,19 +304,22 @@ def _fail(members: list[asyncio.Future[None]], error: BaseException | None) -> N
             member.set_exception(failure)
 
 
-async def _discard(conn: AsyncConnection) -> None:
+async def _discard(conn: _Inline) -> None:
     try:
         if conn.in_transaction():
-            await conn.rollback()
+            await asyncio.to_thread(conn.sync.rollback)
     except Exception as error:
         log.warning("rolling back the shared transaction failed: %s", error)
     finally:
         try:
-            await conn.close()
+            conn.sync.close()
         except Exception as error:
             log.warning("closing the shared connection failed: %s", error)
 
 
 def commit_group_for(engine: AsyncEngine) -> CommitGroup | None:
-    """A commit group on SQLite; None on PostgreSQL (a connection per unit of work)."""
-    return CommitGroup(engine) if engine.dialect.name == "sqlite" else None
+    """A commit group on SQLite; None on PostgreSQL (a connection per unit of work) and
+    for an in-memory SQLite database (a second connection would see another database)."""
+    database = engine.url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    return CommitGroup(engine) if engine.dialect.name == "sqlite" and not in_memory else None

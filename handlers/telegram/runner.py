@@ -135,7 +135,7 @@ async def _poll(
         resend = asyncio.create_task(pipeline.transactions.resend_at_start(bot))
         stack.push_async_callback(_cancel, resend)
         stack.push_async_callback(pipeline.transactions.flush_marks_quietly)
-        inbox = SqlInbox(app.engine)
+        inbox = SqlInbox(app.engine, group=dp.transactions.group)
         processor = InboxProcessor(
             pipeline.handle, inbox, bot.id, app.clock, workers=workers, on_handled=on_handled
         )

@@ -12,14 +12,17 @@ The table is defined here, beside its only repository, on the shared metadata (m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Table, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import write_transaction
+from storage.group_commit import CommitGroup
 from storage.repositories.base import Repo
 from storage.schema import metadata
 from storage.types import UTCDateTime
@@ -47,8 +50,23 @@ class InboxRow:
 
 
 class SqlInbox:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, group: CommitGroup | None = None) -> None:
         self.engine = engine
+        # SQLite: the inbox's writes take their turn in the update pipeline's shared
+        # transaction (storage/group_commit.py) instead of competing with it for the
+        # write lock, whose busy handler sleeps in steps of up to 100 ms.
+        self.group = group
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Any]:
+        """A write transaction, durable when the block is left."""
+        if self.group is None:
+            async with write_transaction(self.engine) as conn:
+                yield conn
+            return
+        async with self.group.unit() as uow:
+            yield uow.connection
+            await uow.commit()
 
     async def add(self, bot_id: int, rows: Sequence[InboxRow], now: datetime) -> set[int]:
         """Store fetched updates in one durable transaction; returns the ids that were new.
@@ -56,7 +74,7 @@ class SqlInbox:
         and is left as it is."""
         if not rows:
             return set()
-        async with write_transaction(self.engine) as conn:
+        async with self._writing() as conn:
             result = await conn.execute(
                 Repo(conn)
                 .insert(update_inbox)
@@ -92,7 +110,7 @@ class SqlInbox:
         if not ids:
             return
         t = update_inbox
-        async with write_transaction(self.engine) as conn:
+        async with self._writing() as conn:
             for start in range(0, len(ids), 500):  # stay under bound-parameter limits
                 await conn.execute(
                     update(t)

@@ -6,6 +6,7 @@ as retryable. Checked from a second connection, as another process would see it.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from pathlib import Path
 
@@ -72,7 +73,9 @@ async def test_a_lost_shared_transaction_fails_every_unit_in_it_as_retryable(db)
         async with group.unit() as uow:
             await asyncio.sleep(0)
             raw = await uow.connection.get_raw_connection()
-            await raw.driver_connection.execute("ROLLBACK")  # as SQLite does on I/O errors
+            ended = raw.driver_connection.execute("ROLLBACK")  # as SQLite does on I/O errors
+            if inspect.isawaitable(ended):
+                await ended
             raise OSError("disk I/O error")
 
     results = await asyncio.gather(
@@ -104,3 +107,26 @@ async def test_postgresql_units_keep_a_connection_each_from_a_pool_sized_for_the
         assert engine.pool.size() >= WEBHOOK_MAX_CONNECTIONS + 8  # + the inbox's workers
     finally:
         await engine.dispose()
+
+
+async def test_an_in_memory_sqlite_database_has_no_group():
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        assert commit_group_for(engine) is None  # a second connection is another database
+    finally:
+        await engine.dispose()
+
+
+async def test_a_repository_can_stream_inside_a_grouped_unit(db):
+    """Streaming repositories (the claims statement, sent from the chat) run inside an
+    update's unit too: the inline connection streams a partition at a time."""
+    path, group = db
+    async with group.unit() as uow:
+        for n in range(7):
+            await uow.connection.execute(text("INSERT INTO marks VALUES (:n)"), {"n": f"m{n}"})
+        result = await uow.connection.stream(
+            text("SELECT name FROM marks ORDER BY name").execution_options(yield_per=3)
+        )
+        partitions = [[row[0] for row in rows] async for rows in result.partitions()]
+        await uow.commit()
+    assert [name for rows in partitions for name in rows] == [f"m{n}" for n in range(7)]

@@ -7,10 +7,12 @@ import asyncio
 import json
 from datetime import timedelta
 
+import pytest
 from aiogram.types import Update
 
 from handlers.telegram.pipeline import Retryable
 from handlers.telegram.pipeline.inbox import InboxProcessor, Item, chat_key
+from storage.group_commit import commit_group_for
 from storage.repositories.inbox import InboxRow, SqlInbox
 
 BOT = 42
@@ -35,8 +37,11 @@ def row(u: Update) -> InboxRow:
     return InboxRow(u.update_id, chat_key(u), u.model_dump_json(exclude_unset=True, by_alias=True))
 
 
-async def test_rows_are_stored_once_and_pending_until_done(engine, clock):
-    inbox = SqlInbox(engine)
+@pytest.mark.parametrize("grouped", [False, True], ids=["own transactions", "group commit"])
+async def test_rows_are_stored_once_and_pending_until_done(engine, clock, grouped):
+    # With group commit (SQLite; PostgreSQL has none) the writes ride the pipeline's
+    # shared transaction, and are durable when add/mark_done return.
+    inbox = SqlInbox(engine, group=commit_group_for(engine) if grouped else None)
     rows = [row(update(i, chat=7)) for i in (1, 2, 3)]
     assert await inbox.add(BOT, rows, clock.now()) == {1, 2, 3}
     # Fetched again (the process died before confirming): nothing new.

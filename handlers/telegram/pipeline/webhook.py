@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from contextlib import suppress
 
 from aiogram import Bot
 from aiohttp import web
@@ -72,6 +73,10 @@ def build_webhook_app(pipeline: UpdatePipeline, bot: Bot, path: str, secret: str
         task = web_app.get(UNSENT)
         if task is not None and not task.done():
             task.cancel()
+            # Waited for: a task cancelled inside a database call must unwind before the
+            # engine is disposed, or closing its connection waits forever at exit.
+            with suppress(asyncio.CancelledError, Exception):
+                await task
         await pipeline.transactions.flush_marks_quietly()
         await pipeline.dp.emit_shutdown(
             bot=bot, dispatcher=pipeline.dp, **pipeline.dp.workflow_data
