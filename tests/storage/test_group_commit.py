@@ -120,7 +120,7 @@ async def test_an_in_memory_sqlite_database_has_no_group():
 async def test_a_repository_can_stream_inside_a_grouped_unit(db):
     """Streaming repositories (the claims statement, sent from the chat) run inside an
     update's unit too: the inline connection streams a partition at a time."""
-    path, group = db
+    _path, group = db
     async with group.unit() as uow:
         for n in range(7):
             await uow.connection.execute(text("INSERT INTO marks VALUES (:n)"), {"n": f"m{n}"})
