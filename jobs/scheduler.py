@@ -20,29 +20,54 @@ DUE_MINUTES = 10
 log = logging.getLogger(__name__)
 
 
-def stops_quietly(job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+def stops_quietly(
+    job: Callable[..., Awaitable[None]], running: set[asyncio.Task] | None = None
+) -> Callable[..., Awaitable[None]]:
     """A job cancelled because the process is stopping ends without an error report: each of
     its steps is one transaction (rolled back when cut), and the database decides at the
-    next start what is still due. Anything else it raises is still reported."""
+    next start what is still due. Anything else it raises is still reported. While it runs
+    its task is in `running`, so that `stop_scheduler` can wait for it."""
 
     @functools.wraps(job)
     async def run(*args, **kwargs) -> None:
+        task = asyncio.current_task()
+        if running is not None and task is not None:
+            running.add(task)
         try:
             await job(*args, **kwargs)
         except asyncio.CancelledError:
             log.info("job %s stopped by shutdown; it runs again at the next start", job.__name__)
+        finally:
+            if running is not None:
+                running.discard(task)
 
     return run
 
 
-def start_scheduler(app: App) -> AsyncIOScheduler:
-    """Must be called inside the running event loop (AsyncIOScheduler's rule)."""
+async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 10.0) -> None:
+    """Stop waking jobs, cancel those running and wait until they have ended, before the
+    database is closed. APScheduler's shutdown only cancels: a job still unwinding (its
+    rollback) when the engine is disposed keeps its connection, and an open aiosqlite
+    connection's thread keeps the process from exiting after SIGTERM."""
+    running = set(getattr(scheduler, "cunzhan_running", ()))
+    scheduler.shutdown(wait=False)  # cancels the running jobs' tasks
+    for task in running:
+        task.cancel()
+    if running:
+        await asyncio.wait(running, timeout=timeout)
 
-    @stops_quietly
+
+def start_scheduler(app: App) -> AsyncIOScheduler:
+    """Must be called inside the running event loop (AsyncIOScheduler's rule). Stop it
+    with `stop_scheduler`."""
+    running: set[asyncio.Task] = set()
+    quietly = functools.partial(stops_quietly, running=running)
+
+    @quietly
     async def sweep_dialogs() -> None:
         await expire_idle_dialogs(app.dialogs, app.uow, app.clock.now(), app.dialog_idle)
 
-    @stops_quietly
+    @quietly
     async def prune() -> None:
         await prune_processed_updates(app.updates, app.clock.now(), timedelta(days=7))
         # Done inbox rows: Telegram keeps an update 24 h at most, so a week is plenty.
@@ -52,12 +77,13 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
             await SqlWeChatRepo(uow.connection).prune(app.clock.now() - timedelta(days=7))
             await uow.commit()
 
-    @stops_quietly
+    @quietly
     async def due(trigger: str = "schedule") -> None:
         # Scoring, nudges, idle and stranded checks: the database decides what is due.
         await app.services.due(trigger=trigger)
 
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
+    scheduler.cunzhan_running = running  # the jobs running now, for stop_scheduler
     # coalesce + a generous grace time: a sweep missed while busy runs once, late, not never.
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
     if not app.settings.redis_url:  # Redis dialogs expire by TTL and the lazy check

@@ -24,7 +24,7 @@ from handlers.telegram.outbox_sender import start_outbox_worker
 from handlers.telegram.pipeline.inbox import InboxProcessor
 from handlers.telegram.pipeline.polling import InboxPoller, retrying
 from handlers.telegram.pipeline.process import UpdatePipeline
-from jobs.scheduler import start_scheduler
+from jobs.scheduler import start_scheduler, stop_scheduler
 from storage.engine import WEBHOOK_MAX_CONNECTIONS
 from storage.repositories.inbox import SqlInbox
 
@@ -123,7 +123,7 @@ async def _poll(
         await dp.emit_startup(bot=bot, **workflow)
         stack.push_async_callback(dp.emit_shutdown, bot=bot, **workflow)
         scheduler = start_scheduler(app)
-        stack.callback(scheduler.shutdown, wait=False)
+        stack.push_async_callback(stop_scheduler, scheduler)
         outbox = start_outbox_worker(app, bot)
         stack.push_async_callback(outbox.stop)
         # Alerts stop before aiogram closes the bot's session when polling ends.
@@ -220,4 +220,4 @@ async def serve_webhook(app: App, bot: Bot, *, stop: asyncio.Event | None = None
                 loop.remove_signal_handler(signum)
         await runner.cleanup()
         await outbox.stop()
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)

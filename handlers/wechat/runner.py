@@ -76,7 +76,7 @@ async def serve_wechat(app: App, *, stop: asyncio.Event, with_jobs: bool) -> Non
         outbox = start_wechat_outbox(app, front.api, settings.wechat_notice_template_id)
     scheduler = None
     if with_jobs:
-        from jobs.scheduler import start_scheduler
+        from jobs.scheduler import start_scheduler, stop_scheduler
 
         scheduler = start_scheduler(app)
     log.info(
@@ -93,6 +93,6 @@ async def serve_wechat(app: App, *, stop: asyncio.Event, with_jobs: bool) -> Non
         if outbox is not None:
             await outbox.stop()
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
         if front.api is not None:
             await front.api.close()
