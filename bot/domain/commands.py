@@ -203,6 +203,8 @@ class ListStations(Query):
     idle: bool = False
     below: bool = False
     sort: str = "code"  # code | activity | downstream | upstream
+    # The notice board (issue 11): stations without a check-in for the idle days.
+    no_checkin: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ sees, the answer to a revoked code, a check-in, the keeper's profile."""
 from __future__ import annotations
 
 from bot.domain.board import ContactShown, StationProfile
-from bot.domain.network import StationCard
+from bot.domain.network import StationCard, StationStatus
 from bot.i18n import Translator
 from bot.presenters.texts import local_time
 
@@ -145,8 +145,8 @@ def board_card_lines(activity, t: Translator) -> list[str]:
     """The station card's notice-board part: check-ins, inspections, open complaints."""
     lines = [operating_days_line(activity, t)]
     zone = activity.card.county_timezone
-    if activity.checkins:
-        last = activity.checkins[-1]
+    last = activity.last
+    if last is not None:
         where = (
             t("verified by location")
             if last.verified
@@ -157,6 +157,8 @@ def board_card_lines(activity, t: Translator) -> list[str]:
         lines.append(
             t("Last check-in: {time} ({where})", time=local_time(last.at, zone), where=where)
         )
+    if activity.silent and activity.card.status is not StationStatus.REMOVED:
+        lines.append("📵 " + t("No check-in for {days} days or more", days=activity.idle_days))
     for i in activity.inspections:
         result = t("passed") if i.result == "pass" else t("failed")
         lines.append(t("Inspection {time}: {result}", time=local_time(i.at, zone), result=result))

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypedDict
 from bot.domain.board import (
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     Inspection,
     Position,
@@ -585,6 +586,15 @@ class BoardRepo(Protocol):
 
     async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
         """The station's earliest check-in that was not flagged (what staff were offered)."""
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        """Every station of the county that ever checked in: its check-in days between two
+        local days (inclusive), the verified ones, its last check-in. One query."""
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        """The station's latest check-in, whatever the month."""
 
     async def set_station_position(
         self, station_id: int, position: Position, now: datetime

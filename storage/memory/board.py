@@ -9,6 +9,7 @@ from datetime import date, datetime
 from bot.domain.board import (
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     ComplaintStatus,
     Inspection,
@@ -16,6 +17,7 @@ from bot.domain.board import (
     StationCodeRecord,
     StationProfile,
 )
+from storage.memory.network import county_station_ids
 from storage.memory.state import IntegrityError, Transaction, utc, utc_now
 
 CODES, PROFILES, CHECKINS = "station_codes", "station_profiles", "station_checkins"
@@ -119,6 +121,27 @@ class MemoryBoardRepo:
     async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
         mine = [c for c in self._checkins() if c.station_id == station_id and c.flag is None]
         return min(mine, key=lambda c: (c.at, c.id), default=None)
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        mine = set(county_station_ids(self.tx, county_id))
+        found: dict[int, CheckInSummary] = {}
+        for c in self._checkins():
+            if c.station_id not in mine:
+                continue
+            was = found.get(c.station_id, CheckInSummary())
+            in_range = first <= c.day <= last
+            found[c.station_id] = CheckInSummary(
+                was.days + in_range,
+                was.verified_days + (in_range and c.verified),
+                c.at if was.last_at is None else max(was.last_at, c.at),
+            )
+        return found
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        mine = [c for c in self._checkins() if c.station_id == station_id]
+        return max(mine, key=lambda c: (c.at, c.id), default=None)
 
     async def set_station_position(
         self, station_id: int, position: Position, now: datetime

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 
 from bot.domain.board import (
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     ComplaintStatus,
     ContactShown,
@@ -19,6 +20,7 @@ from bot.domain.board import (
     StationCodeRecord,
     StationProfile,
 )
+from storage.repositories._county import county_station_ids
 from storage.repositories.base import Repo
 from storage.schema import (
     arrival_subscriptions,
@@ -204,6 +206,36 @@ class SqlBoardRepo(Repo):
             select(station_checkins)
             .where(station_checkins.c.station_id == station_id, station_checkins.c.flag.is_(None))
             .order_by(station_checkins.c.at, station_checkins.c.id)
+            .limit(1)
+        )
+        row = (await self.conn.execute(query)).first()
+        return _checkin(row) if row else None
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        c = station_checkins.c
+        in_range = and_(c.day >= first, c.day <= last)
+        query = (
+            select(
+                c.station_id,
+                func.count(case((in_range, 1))),
+                func.count(case((and_(in_range, c.verified), 1))),
+                func.max(c.at),
+            )
+            .where(c.station_id.in_(county_station_ids(county_id)))
+            .group_by(c.station_id)
+        )
+        return {
+            sid: CheckInSummary(days, verified, at)
+            for sid, days, verified, at in (await self.conn.execute(query)).all()
+        }
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        query = (
+            select(station_checkins)
+            .where(station_checkins.c.station_id == station_id)
+            .order_by(station_checkins.c.at.desc(), station_checkins.c.id.desc())
             .limit(1)
         )
         row = (await self.conn.execute(query)).first()

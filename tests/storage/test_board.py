@@ -6,6 +6,7 @@ even when two arrive at once."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.domain.commands import (
     CheckInAtStation,
     ConfirmPosition,
     FileComplaint,
+    ListStations,
     RateStation,
     RecordIntake,
     RevokeStationQr,
@@ -156,3 +158,31 @@ async def test_a_keeper_does_not_rate_their_own_station(uow_factory, services):
     with pytest.raises(InvalidInput, match="your own station"):
         await services.run(RateStation(code, 5, request_key="r1"), me)
     assert await count(uow_factory, "station_ratings") == 0
+
+
+async def test_the_desk_lists_check_ins_in_one_read_per_county(uow_factory, services, clock):
+    """`/stations`: this month's check-in days (verified ones) and the last check-in ever,
+    per station; `nocheckin` keeps stations silent for the county's idle days (3)."""
+    await seed_network(uow_factory)
+    one, two = await keeper(services, 602, "A-S1"), await keeper(services, 603, "A-S2")
+    code1 = (await services.run(StationQrCode(request_key="k1"), one)).code
+    code2 = (await services.run(StationQrCode(request_key="k2"), two)).code
+    clock.advance(days=-30)  # 25 October: last month, for both
+    await services.run(CheckInAtStation(code1, 29_123_400, 106_654_300, request_key="a"), one)
+    await services.run(CheckInAtStation(code2, 29_000_000, 106_000_000, request_key="b"), two)
+    clock.advance(days=28)  # 22 November: A-S1 verified
+    await services.run(CheckInAtStation(code1, 29_123_456, 106_654_321, request_key="c"), one)
+    clock.advance(days=1)  # 23 November: A-S1 outside the fence
+    await services.run(CheckInAtStation(code1, 29_140_000, 106_654_321, request_key="d"), one)
+    clock.advance(days=1)
+    staff = await redeem(services, 700, (await invite(services, Role.COUNTY_STAFF, "A")).token)
+    page = await services.run(ListStations(), staff.actor)
+    rows = {r.card.code: r for r in page.rows}
+    assert (rows["A-S1"].checkins.days, rows["A-S1"].checkins.verified_days) == (2, 1)
+    assert rows["A-S1"].checkins.last_at == clock.now() - timedelta(days=1)
+    assert not rows["A-S1"].no_checkin
+    assert (rows["A-S2"].checkins.days, rows["A-S2"].checkins.last_at is not None) == (0, True)
+    assert rows["A-S2"].no_checkin and rows["A-S3"].no_checkin  # last month; never
+    silent = await services.run(ListStations(no_checkin=True), staff.actor)
+    assert [r.card.code for r in silent.rows] == ["A-S2", "A-S3"]
+    assert "B-S1" not in {r.card.code for r in page.rows}  # another county's stations

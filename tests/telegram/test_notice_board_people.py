@@ -162,3 +162,28 @@ async def test_check_ins_count_as_operating_days_in_month(app, chat, people):
     staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
     card = await chat.send(staff, "/station A-S1")
     assert "Last check-in" in card.text and "verified by location" in card.text
+
+
+async def test_the_county_desk_lists_check_ins_and_filters_silent_stations(
+    app, chat, people, clock
+):
+    """`/stations` shows each station's check-in days this month and its last check-in;
+    `/stations nocheckin` keeps those without one for the idle days, and the card agrees."""
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, f"/start {code}")
+    await chat.feed(location_update(chat, keeper, *AT_STATION))
+    listed = (await chat.send(staff, "/stations")).text
+    [row] = [line for line in listed.splitlines() if "A-S1" in line]
+    assert "check-ins 1 (1 verified), last check-in just now" in row, row
+    [other] = [line for line in listed.splitlines() if "A-S2" in line]
+    assert "📵 check-ins 0 (0 verified), never checked in" in other, other
+    silent = (await chat.send(staff, "/stations 未签到")).text
+    assert "A-S2" in silent and "A-S3" in silent and "A-S1" not in silent
+    assert "📵" not in (await chat.send(staff, "/station A-S1")).text
+    clock.advance(days=4)  # past the idle days (3) without another check-in
+    silent = (await chat.send(staff, "/stations nocheckin")).text
+    assert "A-S1" in silent, silent
+    card = (await chat.send(staff, "/station A-S1")).text
+    assert "No check-in for 3 days or more" in card and "Last check-in" in card, card

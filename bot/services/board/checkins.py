@@ -15,7 +15,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.domain.board import CheckIn, Position, ScanKind, distance_m, impossible_move
+from bot.domain.board import (
+    CheckIn,
+    Position,
+    ScanKind,
+    checkin_silent,
+    distance_m,
+    impossible_move,
+)
 from bot.domain.commands import BoardActivity, CheckInAtStation, ConfirmPosition, ScanStation
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationCard
@@ -135,6 +142,11 @@ class BoardActivityView:
     checkins: list[CheckIn]
     inspections: list
     open_complaints: int
+    # The last check-in whatever the month, and whether there was none for the county's
+    # idle days: the same rule as the desk's `/stations nocheckin` (checkin_silent).
+    last: CheckIn | None = None
+    silent: bool = False
+    idle_days: int = 0
 
     @property
     def operating_days(self) -> int:
@@ -157,12 +169,18 @@ async def board_activity(
     )
     first = period.first_day()
     last = first + timedelta(days=period.days() - 1)
+    latest = await uow.board.last_checkin(card.id)
+    _, policy = await load_policy(uow, card.county_id)
+    idle_days = policy.reminders.idle_reminder_days
     return BoardActivityView(
         card,
         str(period),
         await uow.board.checkins(card.id, first, last),
         await uow.board.inspections(card.id, limit=3),
         await uow.board.open_complaints(card.id),
+        last=latest,
+        silent=checkin_silent(latest.at if latest else None, env.clock.now(), idle_days),
+        idle_days=idle_days,
     )
 
 
