@@ -185,11 +185,32 @@ def idle_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def idle_digest_text(p: Mapping[str, Any], t: Translator) -> str:
+    """Stations with no ledger entry for long: those open (verified check-ins) but logging
+    nothing apart from those with no sign of opening. A notice queued before check-ins
+    were counted has three fields a station and reads as before."""
     lines = [t("Stations idle for {days} days or more:", days=p["min_days"])]
-    lines += [
-        t("{code} {name}: {days} days", code=code, name=name, days=days)
-        for code, name, days in p["stations"]
-    ]
+    closed, open_ = [], []
+    for code, name, days, *rest in p["stations"]:
+        opened = rest[0] if rest else 0
+        if opened:
+            open_.append(
+                t(
+                    "{code} {name}: no entry for {days} days, yet {opened} check-in days "
+                    "verified by location",
+                    code=code,
+                    name=name,
+                    days=days,
+                    opened=opened,
+                )
+            )
+        else:
+            closed.append(t("{code} {name}: {days} days", code=code, name=name, days=days))
+    if open_ and closed:
+        lines.append(t("No sign of opening (no verified check-in):"))
+    lines += closed
+    if open_:
+        lines.append(t("Open but no entries (checked in at the station, logged nothing):"))
+    lines += open_
     return "\n".join(lines)
 
 

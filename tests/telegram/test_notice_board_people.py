@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from adapters.qr import qr_png
 from bot.domain.roles import Role
-from tests.support.outbox import delivered
+from bot.services.reminders import ReminderService
+from tests.support.outbox import delivered, rendered
 from tests.telegram.test_notice_board_scans import AT_STATION, count, location_update, station_code
 
 
@@ -187,3 +188,23 @@ async def test_the_county_desk_lists_check_ins_and_filters_silent_stations(
     assert "A-S1" in silent, silent
     card = (await chat.send(staff, "/station A-S1")).text
     assert "No check-in for 3 days or more" in card and "Last check-in" in card, card
+
+
+async def test_a_keeper_checking_in_but_logging_nothing_is_open_but_idle(app, chat, people, clock):
+    """Check-ins made through the chat reach the real idle job: they do not quiet staff's
+    alert (idle is about the ledger) but put the station under "open but no entries"."""
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, "入 SF1234567892 张三 13812345678")  # the last ledger entry
+    for day in range(1, 9):
+        clock.advance(days=1)
+        await chat.send(keeper, f"/start {code}")
+        lat, lon = AT_STATION
+        done = await chat.feed(location_update(chat, keeper, lat + day / 100_000, lon))
+        assert "Verified by location" in done.text, done.text
+    report = await ReminderService(app.uow, clock).idle("A")
+    assert report.stations == 1  # still idle: eight days without an entry
+    [digest] = [n.text for n in await rendered(app.engine, "kind = 'idle_digest'")]
+    assert "Open but no entries" in digest and "A-S1" in digest, digest
+    assert "7 check-in days verified by location" in digest
