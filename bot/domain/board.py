@@ -141,6 +141,24 @@ class CheckIn:
     flag: str | None = None
 
 
+# A check-in's flag when its live location never moved over its period (see LiveTrack).
+FROZEN_LIVE = "frozen_live"
+
+
+@dataclass(frozen=True)
+class LiveTrack:
+    """A check-in answered with a live location, followed through the client's updates:
+    `updates` counts those that claimed the very same position as the check-in; one that
+    differs marks it `moved` (a live phone's fix wanders, even standing still)."""
+
+    checkin_id: int
+    until: datetime  # the end of the period the location was shared for
+    last_edit_at: datetime | None
+    updates: int
+    moved: bool
+    flagged_at: datetime | None
+
+
 @dataclass(frozen=True)
 class CheckInSummary:
     """One station's check-ins as the county desk lists them (one query for a county):

@@ -77,6 +77,11 @@ def checkin_text(result, t: Translator) -> str:
             distance=c.distance_m,
             fence=result.geofence_m,
         )
+    elif c.flag and c.distance_m is not None and c.distance_m <= result.geofence_m:
+        body = t(
+            "Not verified: {distance} m from the station, but the location is flagged.",
+            distance=c.distance_m,
+        )
     elif c.distance_m is None:
         body = t(
             "Not verified: the station has no position on file yet; county staff will be "
@@ -92,6 +97,11 @@ def checkin_text(result, t: Translator) -> str:
     if c.flag == "frozen_position":
         body += "\n" + t(
             "Flagged: exactly the same position as on an earlier day; a phone's real position "
+            "always moves a little. County staff are told."
+        )
+    elif c.flag == "frozen_live":
+        body += "\n" + t(
+            "Flagged: the live location you shared never moved; a phone's real position "
             "always moves a little. County staff are told."
         )
     elif c.flag:

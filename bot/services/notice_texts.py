@@ -294,6 +294,17 @@ def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
+    if p.get("flag") == "frozen_live":
+        return t(
+            "Check-in at {station} ({code}) flagged: the live location shared with it never "
+            "moved — {updates} updates over {minutes} minutes at exactly the same position. "
+            "A live phone's position always moves a little; this check-in no longer counts "
+            "as verified by location. A location is what the phone claims.",
+            station=p["station"],
+            code=p["code"],
+            updates=p.get("updates", 0),
+            minutes=p["minutes"],
+        )
     if p.get("flag") == "frozen_position":
         return t(
             "Check-in at {station} ({code}) flagged: exactly the same position as an earlier "

@@ -24,6 +24,7 @@ from bot.domain.commands import (
     ScanStation,
     StationQrCode,
     SubscribeArrivals,
+    TrackLiveLocation,
     UnsubscribeArrivals,
 )
 from bot.domain.errors import CunzhanError, InvalidInput
@@ -186,3 +187,41 @@ async def test_the_desk_lists_check_ins_in_one_read_per_county(uow_factory, serv
     silent = await services.run(ListStations(no_checkin=True), staff.actor)
     assert [r.card.code for r in silent.rows] == ["A-S2", "A-S3"]
     assert "B-S1" not in {r.card.code for r in page.rows}  # another county's stations
+
+
+async def test_a_live_location_is_followed_once_per_update(uow_factory, services, clock):
+    """A frozen live location is flagged once, whatever the retries and concurrency; a
+    redelivered update (same edit time) counts once; a moved one stops the count."""
+    await seed_network(uow_factory)
+    me = await keeper(services, 602, "A-S1")
+    code = (await services.run(StationQrCode(request_key="k"), me)).code
+    start = clock.now()
+    here = CheckInAtStation(code, 29_123_456, 106_654_321, live_period_s=600, request_key="m1")
+    assert (await services.run(here, me)).checkin.verified
+
+    def update(minute: int, lat: int = 29_123_456) -> TrackLiveLocation:
+        at = start + timedelta(minutes=minute)
+        return TrackLiveLocation("m1", lat, 106_654_321, at, request_key="m1")
+
+    clock.advance(minutes=4)
+    assert (await services.run(update(4), me)).counted
+    assert not (await services.run(update(4), me)).counted  # redelivered
+    clock.advance(minutes=4)
+    assert not (await services.run(update(8), me)).flagged
+    clock.advance(minutes=4)  # past the 10-minute period: three identical updates
+    results = await asyncio.gather(*(services.run(update(12 + n), me) for n in range(3)))
+    assert sum(r.flagged for r in results) == 1
+    [row] = await table_rows(uow_factory, "station_checkins")
+    assert row["flag"] == "frozen_live" and not row["verified"]
+    # Another check-in (next day) whose live location moves is never flagged.
+    clock.advance(days=1)
+    there = CheckInAtStation(code, 29_123_460, 106_654_321, live_period_s=60, request_key="m2")
+    await services.run(there, me)
+    moved = TrackLiveLocation("m2", 29_123_470, 106_654_321, clock.now(), request_key="m2")
+    assert (await services.run(moved, me)).counted
+    for _ in range(4):
+        clock.advance(minutes=1)
+        again = TrackLiveLocation("m2", 29_123_460, 106_654_321, clock.now(), request_key="m2")
+        assert not (await services.run(again, me)).counted  # moved once: no longer followed
+    rows = await table_rows(uow_factory, "station_checkins")
+    assert [r["flag"] for r in rows] == ["frozen_live", None]
