@@ -121,9 +121,17 @@ def station_list(page: DeskPage, t: Translator) -> str:
 def checkin_part(row, page: DeskPage, t: Translator) -> str:
     """A row's check-ins: this month's operating days (verified ones), the last one."""
     c = row.checkins
-    days = t("check-ins {days} ({verified} verified)", days=c.days, verified=c.verified_days)
     if c.last_at is None:
-        last = t("never checked in")
+        text = t(
+            "check-ins {days} ({verified} verified), never checked in",
+            days=c.days,
+            verified=c.verified_days,
+        )
     else:
-        last = t("last check-in {ago}", ago=ago(c.last_at, page.now, t))
-    return ("📵 " if row.no_checkin else "") + days + ", " + last
+        text = t(
+            "check-ins {days} ({verified} verified), last check-in {ago}",
+            days=c.days,
+            verified=c.verified_days,
+            ago=ago(c.last_at, page.now, t),
+        )
+    return ("📵 " if row.no_checkin else "") + text
