@@ -208,3 +208,28 @@ async def test_a_keeper_checking_in_but_logging_nothing_is_open_but_idle(app, ch
     [digest] = [n.text for n in await rendered(app.engine, "kind = 'idle_digest'")]
     assert "Open but no entries" in digest and "A-S1" in digest, digest
     assert "7 check-in days verified by location" in digest
+
+
+async def test_the_nocheckin_filter_survives_the_next_page(app, chat, people, clock):
+    """Twenty stations more, none checked in: `/stations nocheckin` takes two pages and
+    the ▶ button keeps the filter (only A-S1, checked in, stays out of both)."""
+    async with app.engine.begin() as conn:
+        village = (await conn.execute(text("SELECT id FROM villages WHERE code='A-V1'"))).scalar()
+        for n in range(20):
+            await conn.execute(
+                text(
+                    "INSERT INTO stations (code, name, village_id, tier, status, created_at,"
+                    " updated_at) VALUES (:code, :name, :village, 'ordinary', 'active', :at, :at)"
+                ),
+                {"code": f"A-X{n:02d}", "name": f"站{n}", "village": village, "at": clock.now()},
+            )
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, f"/start {code}")
+    await chat.feed(location_update(chat, keeper, *AT_STATION))
+    first = await chat.send(staff, "/stations nocheckin")
+    assert "Stations: 22 (page 1 of 2)" in first.text, first.text  # 24 less A-S1 and B-S1
+    second = await chat.press(staff, first, "Next")
+    assert "Stations: 22 (page 2 of 2)" in second.text, second.text
+    assert "A-S1" not in first.text + second.text
