@@ -5,6 +5,9 @@ M ledger entries this month spread over the stations (bulk-inserted, untimed), a
 staff member. Timed, through `Services.run` as the chat calls it, median of `--runs`:
 - `/stations below sort:downstream` (ListStations over the whole county, then a page);
 - `/station CODE` (StationDesk: the card, the month, six months of ladder, the shelf).
+The notice board (issue 11): `/stations` again once each station has checked in on
+`--checkin-days` days (bulk-inserted; every third station not lately), against the same
+listing measured before (the baseline), and `/stations nocheckin`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -34,7 +37,7 @@ from bot.services.network_import import (
     VillageRecord,
 )
 from storage.repositories.network_import import SqlNetworkImportStores
-from storage.schema import ledger_entries
+from storage.schema import ledger_entries, station_checkins
 from tests.conftest import FakeClock
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -90,6 +93,29 @@ async def build(directory: Path, stations: int, entries: int):
     return app, await app.services.who("telegram", "9")
 
 
+async def add_checkins(app, staff, stations: int, days: int) -> int:
+    """Check-ins of the last `days` days (the first of every three stations stopped a
+    week ago), written straight to the table: untimed set-up."""
+    rows = [
+        {
+            "station_id": 1 + n,
+            "day": (NOW - timedelta(days=d)).date(),
+            "person_id": staff.person_id,
+            "at": NOW - timedelta(days=d),
+            "lat_e6": 29_000_000 + d,
+            "lon_e6": 106_000_000,
+            "distance_m": 40,
+            "verified": True,
+            "request_key": f"c{n}:{d}",
+        }
+        for n in range(stations)
+        for d in range(7 if n % 3 == 0 else 0, days)
+    ]
+    async with app.engine.begin() as conn:
+        await conn.execute(insert(station_checkins), rows)
+    return len(rows)
+
+
 async def timed(call, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -104,6 +130,7 @@ async def main() -> None:
     parser.add_argument("--stations", type=int, default=300)
     parser.add_argument("--entries", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--checkin-days", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         app, staff = await build(Path(directory), args.stations, args.entries)
@@ -112,11 +139,21 @@ async def main() -> None:
             page = await app.services.run(listing, staff)
             list_s = await timed(lambda: app.services.run(listing, staff), args.runs)
             card_s = await timed(lambda: app.services.run(StationDesk("C-S0000"), staff), args.runs)
+            checkins = await add_checkins(app, staff, args.stations, args.checkin_days)
+            with_s = await timed(lambda: app.services.run(listing, staff), args.runs)
+            silent = ListStations(no_checkin=True)
+            silent_page = await app.services.run(silent, staff)
+            silent_s = await timed(lambda: app.services.run(silent, staff), args.runs)
         finally:
             await app.close()
     print(f"stations={args.stations} entries={args.entries} below={page.total}")
     print(f"/stations below sort:downstream: {list_s * 1000:.1f} ms (median of {args.runs})")
     print(f"/station C-S0000: {card_s * 1000:.1f} ms (median of {args.runs})")
+    print(
+        f"with {checkins} check-ins: /stations below sort:downstream {with_s * 1000:.1f} ms "
+        f"(ratio {with_s / list_s:.2f} against the baseline above), /stations nocheckin "
+        f"{silent_s * 1000:.1f} ms ({silent_page.total} stations)"
+    )
 
 
 if __name__ == "__main__":

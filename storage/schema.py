@@ -661,6 +661,19 @@ station_checkins = Table(
     UniqueConstraint("station_id", "day"),
 )
 
+# The notice board (issue 11): a check-in answered with a live location, followed through
+# its updates (Telegram's edited_message) until it moves or is flagged as never moving.
+checkin_live_tracks = Table(
+    "checkin_live_tracks",
+    metadata,
+    Column("checkin_id", Integer, ForeignKey("station_checkins.id"), primary_key=True),
+    Column("until", UTCDateTime, nullable=False),  # the end of the shared period
+    Column("last_edit_at", UTCDateTime, nullable=True),  # the latest update counted
+    Column("updates", Integer, nullable=False, server_default="0"),  # same position
+    Column("moved", Boolean, nullable=False, server_default=false()),
+    Column("flagged_at", UTCDateTime, nullable=True),
+)
+
 # A visit by county staff or the township operator (现场检查).
 station_inspections = Table(
     "station_inspections",

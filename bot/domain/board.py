@@ -16,7 +16,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.text import N_
@@ -139,6 +139,41 @@ class CheckIn:
     distance_m: int | None  # None: the station has no position on file
     verified: bool  # within the geofence: "verified by location", nothing more
     flag: str | None = None
+
+
+# A check-in's flag when its live location never moved over its period (see LiveTrack).
+FROZEN_LIVE = "frozen_live"
+
+
+@dataclass(frozen=True)
+class LiveTrack:
+    """A check-in answered with a live location, followed through the client's updates:
+    `updates` counts those that claimed the very same position as the check-in; one that
+    differs marks it `moved` (a live phone's fix wanders, even standing still)."""
+
+    checkin_id: int
+    until: datetime  # the end of the period the location was shared for
+    last_edit_at: datetime | None
+    updates: int
+    moved: bool
+    flagged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CheckInSummary:
+    """One station's check-ins as the county desk lists them (one query for a county):
+    the days it checked in within a range (operating days), how many of those were
+    verified by location, and its last check-in ever."""
+
+    days: int = 0
+    verified_days: int = 0
+    last_at: datetime | None = None
+
+
+def checkin_silent(last_at: datetime | None, now: datetime, idle_days: int) -> bool:
+    """No check-in for the county's idle days (or never): the desk's `nocheckin` filter
+    and the card's line use this one rule, so they cannot disagree."""
+    return last_at is None or last_at < now - timedelta(days=idle_days)
 
 
 # --- inspections, villagers' feedback, parcel-arrival notices --------------------------

@@ -203,6 +203,8 @@ class ListStations(Query):
     idle: bool = False
     below: bool = False
     sort: str = "code"  # code | activity | downstream | upstream
+    # The notice board (issue 11): stations without a check-in for the idle days.
+    no_checkin: bool = False
 
 
 @dataclass(frozen=True)
@@ -446,6 +448,19 @@ class CheckInAtStation(Command):
     payload: str
     lat_e6: int
     lon_e6: int
+    # A live location: for how long the phone shares it (then followed, TrackLiveLocation).
+    live_period_s: int | None = None
+
+
+@dataclass(frozen=True)
+class TrackLiveLocation(Command):
+    """An update of the live location a check-in was made with (Telegram: the same
+    message, edited): the request key of that message, the position and the edit's time."""
+
+    checkin_key: str
+    lat_e6: int
+    lon_e6: int
+    edited_at: datetime
 
 
 # --- one person, several channels (WeChat, issue 12) -------------------------------------

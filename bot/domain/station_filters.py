@@ -10,6 +10,7 @@ from bot.domain.text import N_
 
 BELOW = {"below", "未达标", "不达标"}
 IDLE = {"idle", "闲置", "不活跃"}
+NO_CHECKIN = {"nocheckin", "未签到"}  # the notice board (issue 11)
 STATES = {
     **dict.fromkeys(("active", "正常"), StationStatus.ACTIVE),
     **dict.fromkeys(("warned", "黄牌"), StationStatus.WARNED),
@@ -23,15 +24,15 @@ SORTS = {
     **dict.fromkeys(("upstream", "上行"), "upstream"),
 }
 FILTERS_HELP = N_(
-    "Filters: below (未达标), idle (闲置), a state (正常, 黄牌, 整改, 淘汰), a township "
-    "code, sort:activity (or sort:downstream, sort:upstream, sort:code). "
+    "Filters: below (未达标), idle (闲置), nocheckin (未签到), a state (正常, 黄牌, 整改, "
+    "淘汰), a township code, sort:activity (or sort:downstream, sort:upstream, sort:code). "
     "For example: A-T1 below sort:downstream"
 )
 
 
 def parse_station_filters(text: str) -> ListStations:
     township = state = None
-    idle = below = False
+    idle = below = no_checkin = False
     sort = "code"
     for word in text.replace("：", ":").split():
         lower = word.lower()
@@ -39,6 +40,8 @@ def parse_station_filters(text: str) -> ListStations:
             below = True
         elif lower in IDLE:
             idle = True
+        elif lower in NO_CHECKIN:
+            no_checkin = True
         elif lower in STATES:
             state = STATES[lower].value
         elif lower.startswith(("sort:", "排序:")):
@@ -50,4 +53,11 @@ def parse_station_filters(text: str) -> ListStations:
             township = word
         else:
             raise InvalidInput(FILTERS_HELP)
-    return ListStations(township=township, state=state, idle=idle, below=below, sort=sort)
+    return ListStations(
+        township=township,
+        state=state,
+        idle=idle,
+        below=below,
+        sort=sort,
+        no_checkin=no_checkin,
+    )

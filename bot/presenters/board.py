@@ -4,7 +4,7 @@ sees, the answer to a revoked code, a check-in, the keeper's profile."""
 from __future__ import annotations
 
 from bot.domain.board import ContactShown, StationProfile
-from bot.domain.network import StationCard
+from bot.domain.network import StationCard, StationStatus
 from bot.i18n import Translator
 from bot.presenters.texts import local_time
 
@@ -77,6 +77,11 @@ def checkin_text(result, t: Translator) -> str:
             distance=c.distance_m,
             fence=result.geofence_m,
         )
+    elif c.flag and c.distance_m is not None and c.distance_m <= result.geofence_m:
+        body = t(
+            "Not verified: {distance} m from the station, but the location is flagged.",
+            distance=c.distance_m,
+        )
     elif c.distance_m is None:
         body = t(
             "Not verified: the station has no position on file yet; county staff will be "
@@ -92,6 +97,11 @@ def checkin_text(result, t: Translator) -> str:
     if c.flag == "frozen_position":
         body += "\n" + t(
             "Flagged: exactly the same position as on an earlier day; a phone's real position "
+            "always moves a little. County staff are told."
+        )
+    elif c.flag == "frozen_live":
+        body += "\n" + t(
+            "Flagged: the live location you shared never moved; a phone's real position "
             "always moves a little. County staff are told."
         )
     elif c.flag:
@@ -145,8 +155,8 @@ def board_card_lines(activity, t: Translator) -> list[str]:
     """The station card's notice-board part: check-ins, inspections, open complaints."""
     lines = [operating_days_line(activity, t)]
     zone = activity.card.county_timezone
-    if activity.checkins:
-        last = activity.checkins[-1]
+    last = activity.last
+    if last is not None:
         where = (
             t("verified by location")
             if last.verified
@@ -157,6 +167,8 @@ def board_card_lines(activity, t: Translator) -> list[str]:
         lines.append(
             t("Last check-in: {time} ({where})", time=local_time(last.at, zone), where=where)
         )
+    if activity.silent and activity.card.status is not StationStatus.REMOVED:
+        lines.append("📵 " + t("No check-in for {days} days or more", days=activity.idle_days))
     for i in activity.inspections:
         result = t("passed") if i.result == "pass" else t("failed")
         lines.append(t("Inspection {time}: {result}", time=local_time(i.at, zone), result=result))

@@ -105,10 +105,33 @@ def station_list(page: DeskPage, t: Translator) -> str:
         ]
         if row.idle:
             parts.append("💤 " + t("idle"))
+        parts.append(checkin_part(row, page, t))  # the notice board (issue 11)
         if row.stranded:
             parts.append("⚠️ " + t("{n} stranded", n=row.stranded))
         lines.append(" · ".join(parts))
     lines.append(
-        t("Card: /station CODE. Filters: /stations below · idle · warned · A-T1 · sort:activity")
+        t(
+            "Card: /station CODE. Filters: /stations below · idle · nocheckin · warned · A-T1 "
+            "· sort:activity"
+        )
     )
     return "\n".join(lines)
+
+
+def checkin_part(row, page: DeskPage, t: Translator) -> str:
+    """A row's check-ins: this month's operating days (verified ones), the last one."""
+    c = row.checkins
+    if c.last_at is None:
+        text = t(
+            "check-ins {days} ({verified} verified), never checked in",
+            days=c.days,
+            verified=c.verified_days,
+        )
+    else:
+        text = t(
+            "check-ins {days} ({verified} verified), last check-in {ago}",
+            days=c.days,
+            verified=c.verified_days,
+            ago=ago(c.last_at, page.now, t),
+        )
+    return ("📵 " if row.no_checkin else "") + text

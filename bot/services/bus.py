@@ -112,6 +112,8 @@ USE_CASES: dict[type, UseCase] = {
     # one person, several channels (WeChat, issue 12)
     c.CreateLinkCode: links.create_link_code,
     c.RedeemLinkCode: links.redeem_link_code,
+    # the notice board: live locations followed after a check-in (issue 11)
+    c.TrackLiveLocation: board_checkins.track_live_location,
 }
 # The notice board (issue 11): an intake also tells villagers who asked for arrival notices
 # (the ledger's own use case, then the notices, in the same transaction).

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.assessment import Assessment, Figures, window
+from bot.domain.board import CheckInSummary, checkin_silent
 from bot.domain.commands import ListStations, StationDesk
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.network import StationCard, StationStatus
@@ -102,6 +103,10 @@ class DeskRow:
     last_activity: datetime | None
     stranded: int
     idle: bool
+    # The notice board (issue 11): this month's check-in days, the verified ones, the
+    # last check-in ever, and whether it has none for the county's idle days.
+    checkins: CheckInSummary = field(default_factory=CheckInSummary)
+    no_checkin: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,11 +145,13 @@ async def list_stations(query: ListStations, actor: Actor, uow: UnitOfWork, env:
         rows = [r for r in rows if r.idle]
     if query.below:
         rows = [r for r in rows if not r.verdict.targets_met]
+    if query.no_checkin:
+        rows = [r for r in rows if r.no_checkin]
     rows.sort(key=_sort_key(query.sort))
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(query.page, 0), pages - 1)
-    filtered = bool(query.township or query.state or query.idle or query.below)
+    filtered = bool(query.township or query.state or query.idle or query.below or query.no_checkin)
     return DeskPage(
         rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
         total,
@@ -211,6 +218,10 @@ async def _county_rows(
     line = await stranded_before(uow, cards[0], now)
     stranded = await uow.activity.stranded(county_id, line)
     idle_line = now - timedelta(days=policy.reminders.idle_reminder_days)
+    first = period.first_day()
+    checkins = await uow.board.checkin_summary(
+        county_id, first, first + timedelta(days=period.days() - 1)
+    )
     rows = []
     for card in cards:
         month = Figures(*this_month.get(card.id, (0, 0, 0)))
@@ -227,6 +238,13 @@ async def _county_rows(
                 stranded=len(stranded.get(card.id, [])),
                 idle=card.status is not StationStatus.REMOVED
                 and (seen is None or seen < idle_line),
+                checkins=checkins.get(card.id, CheckInSummary()),
+                no_checkin=card.status is not StationStatus.REMOVED
+                and checkin_silent(
+                    checkins.get(card.id, CheckInSummary()).last_at,
+                    now,
+                    policy.reminders.idle_reminder_days,
+                ),
             )
         )
     return rows

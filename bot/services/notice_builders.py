@@ -157,12 +157,13 @@ def idle_digest_notices(
     staff: Iterable[Reader],
     robots: Sequence = (),
 ) -> list[Notice]:
-    """`long_idle`: (station, days) per station idle at least `min_days`."""
+    """`long_idle`: (station, days idle, verified check-in days within `min_days`) per
+    station idle at least `min_days`."""
     if not long_idle:
         return []
     params = {
         "min_days": min_days,
-        "stations": [[s.code, s.name, d] for s, d in long_idle[:MAX_LINES]],
+        "stations": [[s.code, s.name, d, *opened[:1]] for s, d, *opened in long_idle[:MAX_LINES]],
     }
     key = f"idle-staff:{county.id}:{day}"
     return to_staff(key, NoticeKind.IDLE_DIGEST, params, staff, robots)

@@ -185,11 +185,32 @@ def idle_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def idle_digest_text(p: Mapping[str, Any], t: Translator) -> str:
+    """Stations with no ledger entry for long: those open (verified check-ins) but logging
+    nothing apart from those with no sign of opening. A notice queued before check-ins
+    were counted has three fields a station and reads as before."""
     lines = [t("Stations idle for {days} days or more:", days=p["min_days"])]
-    lines += [
-        t("{code} {name}: {days} days", code=code, name=name, days=days)
-        for code, name, days in p["stations"]
-    ]
+    closed, open_ = [], []
+    for code, name, days, *rest in p["stations"]:
+        opened = rest[0] if rest else 0
+        if opened:
+            open_.append(
+                t(
+                    "{code} {name}: no entry for {days} days, yet {opened} check-in days "
+                    "verified by location",
+                    code=code,
+                    name=name,
+                    days=days,
+                    opened=opened,
+                )
+            )
+        else:
+            closed.append(t("{code} {name}: {days} days", code=code, name=name, days=days))
+    if open_ and closed:
+        lines.append(t("No sign of opening (no verified check-in):"))
+    lines += closed
+    if open_:
+        lines.append(t("Open but no entries (checked in at the station, logged nothing):"))
+    lines += open_
     return "\n".join(lines)
 
 
@@ -273,6 +294,17 @@ def position_proposed_text(p: Mapping[str, Any], t: Translator) -> str:
 
 
 def checkin_flagged_text(p: Mapping[str, Any], t: Translator) -> str:
+    if p.get("flag") == "frozen_live":
+        return t(
+            "Check-in at {station} ({code}) flagged: the live location shared with it never "
+            "moved — {updates} updates over {minutes} minutes at exactly the same position. "
+            "A live phone's position always moves a little; this check-in no longer counts "
+            "as verified by location. A location is what the phone claims.",
+            station=p["station"],
+            code=p["code"],
+            updates=p.get("updates", 0),
+            minutes=p["minutes"],
+        )
     if p.get("flag") == "frozen_position":
         return t(
             "Check-in at {station} ({code}) flagged: exactly the same position as an earlier "

@@ -14,8 +14,10 @@ from typing import Any, Protocol, TypedDict
 from bot.domain.board import (
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     Inspection,
+    LiveTrack,
     Position,
     StationCodeRecord,
     StationProfile,
@@ -585,6 +587,33 @@ class BoardRepo(Protocol):
 
     async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
         """The station's earliest check-in that was not flagged (what staff were offered)."""
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        """Every station of the county that ever checked in: its check-in days between two
+        local days (inclusive), the verified ones, its last check-in. One query."""
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        """The station's latest check-in, whatever the month."""
+
+    # Live locations (issue 11): a check-in's live location followed through its updates.
+    async def start_live_track(self, checkin_id: int, until: datetime) -> None:
+        """Follow this check-in's live location until `until` (once; a retry is a no-op)."""
+
+    async def live_track(self, request_key: str) -> tuple[CheckIn, LiveTrack] | None:
+        """The check-in made by that message (its request key) and its live track."""
+
+    async def count_live_update(
+        self, checkin_id: int, edit_at: datetime, moved: bool
+    ) -> LiveTrack | None:
+        """Count one update (compare-and-set on its edit time: a redelivered or older
+        update counts nothing, nor one after the track moved or was flagged); the track
+        after it, or None when nothing was counted."""
+
+    async def flag_live_track(self, checkin_id: int, now: datetime) -> bool:
+        """Compare-and-set: True for the one call that flagged a track that never moved;
+        the check-in is then flagged (never verified) unless it had a flag already."""
 
     async def set_station_position(
         self, station_id: int, position: Position, now: datetime

@@ -11,6 +11,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.assessment import Figures, Projection, assess, window
+from bot.domain.board import CheckInSummary
 from bot.domain.clock import Clock
 from bot.domain.network import StationStatus, Tier
 from bot.domain.notices import Notice
@@ -134,6 +135,11 @@ class ReminderService:
     async def idle(
         self, county_code: str, *, trigger: str = "schedule", dry_run: bool = False
     ) -> ReminderReport:
+        """Idle means no ledger entry: a keeper's verified check-in (the notice board,
+        issue 11) does not count as activity, because a station open every day that logs
+        nothing is still not doing business, and the keeper's reminder is about the ledger.
+        Staff's digest tells the two apart: stations open (verified check-ins within the
+        alert days) but logging nothing, and stations with no sign of opening at all."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             county = await self.scoring.county(uow, county_code)
@@ -148,6 +154,10 @@ class ReminderService:
             keepers = await uow.recipients.keepers(county.id)
             staff = await uow.recipients.staff(county.id)
             robots = await uow.robots.routes(county.id)  # office IM (#12)
+            # Verified check-in days within the alert days: "open but no entries".
+            today = now.astimezone(ZoneInfo(county.timezone)).date()
+            first = today - timedelta(days=policy.reminders.idle_alert_days - 1)
+            checkins = await uow.board.checkin_summary(county.id, first, today)
         r = policy.reminders
         idle, long_idle = [], []
         for station in stations:
@@ -158,12 +168,15 @@ class ReminderService:
             if idle_days >= r.idle_reminder_days:
                 idle.append((station, idle_days, since))
             if idle_days >= r.idle_alert_days:
-                long_idle.append((station, idle_days))
+                opened = checkins.get(station.id, CheckInSummary()).verified_days
+                long_idle.append((station, idle_days, opened))
         alerts = [
             *idle_notices(idle, keepers),
             *idle_digest_notices(county, day, r.idle_alert_days, long_idle, staff, robots),
         ]
-        sent = await self._finish(run_id, alerts, {"idle": len(long_idle)})
+        open_days = sum(1 for *_, opened in long_idle if opened)
+        summary = {"idle": len(long_idle), "open_without_entries": open_days}
+        sent = await self._finish(run_id, alerts, summary)
         return ReminderReport("idle", county, day, True, sent, len(long_idle), dry_run=dry_run)
 
     # --- stranded parcels -------------------------------------------------------------

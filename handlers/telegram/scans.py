@@ -8,6 +8,8 @@ anyone else sees the public card, and an old (revoked) poster says whom to call.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiogram import F
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -16,10 +18,15 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.board import ScanKind
-from bot.domain.commands import CheckInAtStation, ConfirmPosition, ScanStation
+from bot.domain.commands import (
+    CheckInAtStation,
+    ConfirmPosition,
+    ScanStation,
+    TrackLiveLocation,
+)
 from bot.i18n import Translator
 from bot.presenters.board import checkin_text, public_card, revoked_text
-from bot.services.authz import Action, Actor
+from bot.services.authz import Action, Actor, can
 from bot.services.bus import Services
 from handlers.telegram.callbacks import BoardCb
 from handlers.telegram.inspections import start_inspection
@@ -96,6 +103,7 @@ async def location_for_checkin(
             payload,
             round(spot.latitude * 1_000_000),
             round(spot.longitude * 1_000_000),
+            live_period_s=spot.live_period,  # a live location: followed through its edits
             request_key=message_key(message),
         ),
         actor,
@@ -109,6 +117,27 @@ async def not_a_location(message: Message, t: Translator) -> None:
     await message.answer(
         t("Please share your location with the button below, or /cancel."),
         reply_markup=location_keyboard(t),
+    )
+
+
+@router.edited_message(F.location)
+async def live_location_moved(message: Message, actor: Actor, services: Services) -> None:
+    """A live location's update (the client edits the message it sent). If that message
+    made a check-in, the core follows it and flags one that never moves; nothing is
+    answered — the phone sends these by itself, often."""
+    if not can(actor, Action.CHECK_IN):
+        return
+    spot = message.location
+    await services.run(
+        TrackLiveLocation(
+            message_key(message),  # the key the check-in was made with
+            round(spot.latitude * 1_000_000),
+            round(spot.longitude * 1_000_000),
+            # Telegram gives the edit's time in Unix seconds: the update's natural key.
+            datetime.fromtimestamp(message.edit_date, UTC) if message.edit_date else message.date,
+            request_key=message_key(message),
+        ),
+        actor,
     )
 
 

@@ -51,6 +51,7 @@ async def my_station(query: CallbackQuery, actor: Actor, t: Translator, services
 def encode(query: ListStations) -> str:
     """The filters in a few bytes for a page button (callback data hold 64)."""
     flags = ("b" if query.below else "") + ("i" if query.idle else "")
+    flags += "c" if query.no_checkin else ""  # the notice board (issue 11)
     return "|".join((query.township or "", query.state or "", flags, query.sort))
 
 
@@ -63,6 +64,7 @@ def decode(q: str, page: int) -> ListStations:
         below="b" in flags,
         idle="i" in flags,
         sort=sort or "code",
+        no_checkin="c" in flags,
     )
 
 

@@ -7,21 +7,26 @@ import dataclasses
 from datetime import date, datetime
 
 from bot.domain.board import (
+    FROZEN_LIVE,
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     ComplaintStatus,
     Inspection,
+    LiveTrack,
     Position,
     StationCodeRecord,
     StationProfile,
 )
+from storage.memory.network import county_station_ids
 from storage.memory.state import IntegrityError, Transaction, utc, utc_now
 
 CODES, PROFILES, CHECKINS = "station_codes", "station_profiles", "station_checkins"
 ISSUED_BY = "station_codes.request_key"  # request key -> code: the unique index
 INSPECTIONS, RATINGS = "station_inspections", "station_ratings"
 COMPLAINTS, SUBSCRIPTIONS = "station_complaints", "arrival_subscriptions"
+LIVE = "checkin_live_tracks"
 
 
 class MemoryBoardRepo:
@@ -119,6 +124,69 @@ class MemoryBoardRepo:
     async def first_plausible_checkin(self, station_id: int) -> CheckIn | None:
         mine = [c for c in self._checkins() if c.station_id == station_id and c.flag is None]
         return min(mine, key=lambda c: (c.at, c.id), default=None)
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        mine = set(county_station_ids(self.tx, county_id))
+        found: dict[int, CheckInSummary] = {}
+        for c in self._checkins():
+            if c.station_id not in mine:
+                continue
+            was = found.get(c.station_id, CheckInSummary())
+            in_range = first <= c.day <= last
+            found[c.station_id] = CheckInSummary(
+                was.days + in_range,
+                was.verified_days + (in_range and c.verified),
+                c.at if was.last_at is None else max(was.last_at, c.at),
+            )
+        return found
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        mine = [c for c in self._checkins() if c.station_id == station_id]
+        return max(mine, key=lambda c: (c.at, c.id), default=None)
+
+    # --- live locations (issue 11) ------------------------------------------------------
+
+    async def start_live_track(self, checkin_id: int, until: datetime) -> None:
+        if not any(key[0] == checkin_id for key in self.tx.read(CHECKINS)):
+            raise IntegrityError(f"checkin_live_tracks.checkin_id: no check-in {checkin_id}")
+        if self.tx.get(LIVE, checkin_id) is None:
+            self.tx.insert(
+                LIVE, checkin_id, LiveTrack(checkin_id, utc(until), None, 0, False, None)
+            )
+
+    async def live_track(self, request_key: str) -> tuple[CheckIn, LiveTrack] | None:
+        for (checkin_id, key), checkin in self.tx.read(CHECKINS).items():
+            if key == request_key:
+                track = self.tx.get(LIVE, checkin_id)
+                return (checkin, track) if track is not None else None
+        return None
+
+    async def count_live_update(
+        self, checkin_id: int, edit_at: datetime, moved: bool
+    ) -> LiveTrack | None:
+        track, edit_at = self.tx.get(LIVE, checkin_id), utc(edit_at)
+        if track is None or track.moved or track.flagged_at is not None:
+            return None
+        if track.last_edit_at is not None and edit_at <= track.last_edit_at:
+            return None
+        counted = dataclasses.replace(
+            track, last_edit_at=edit_at, moved=moved, updates=track.updates + (not moved)
+        )
+        self.tx.write(LIVE)[checkin_id] = counted
+        return counted
+
+    async def flag_live_track(self, checkin_id: int, now: datetime) -> bool:
+        track = self.tx.get(LIVE, checkin_id)
+        if track is None or track.moved or track.flagged_at is not None:
+            return False
+        self.tx.write(LIVE)[checkin_id] = dataclasses.replace(track, flagged_at=utc(now))
+        rows = self.tx.write(CHECKINS)
+        for key, checkin in list(rows.items()):
+            if key[0] == checkin_id and checkin.flag is None:
+                rows[key] = dataclasses.replace(checkin, flag=FROZEN_LIVE, verified=False)
+        return True
 
     async def set_station_position(
         self, station_id: int, position: Position, now: datetime

@@ -5,23 +5,28 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from bot.domain.board import (
+    FROZEN_LIVE,
     ArrivalSubscription,
     CheckIn,
+    CheckInSummary,
     Complaint,
     ComplaintStatus,
     ContactShown,
     Inspection,
     InspectionResult,
+    LiveTrack,
     Position,
     StationCodeRecord,
     StationProfile,
 )
+from storage.repositories._county import county_station_ids
 from storage.repositories.base import Repo
 from storage.schema import (
     arrival_subscriptions,
+    checkin_live_tracks,
     station_checkins,
     station_codes,
     station_complaints,
@@ -49,6 +54,17 @@ def _checkin(row) -> CheckIn:
         row.distance_m,
         bool(row.verified),
         row.flag,
+    )
+
+
+def _live(row) -> LiveTrack:
+    return LiveTrack(
+        row.checkin_id if "checkin_id" in row._fields else row.id,
+        row.until,
+        row.last_edit_at,
+        row.updates,
+        bool(row.moved),
+        row.flagged_at,
     )
 
 
@@ -208,6 +224,93 @@ class SqlBoardRepo(Repo):
         )
         row = (await self.conn.execute(query)).first()
         return _checkin(row) if row else None
+
+    async def checkin_summary(
+        self, county_id: int, first: date, last: date
+    ) -> dict[int, CheckInSummary]:
+        c = station_checkins.c
+        in_range = and_(c.day >= first, c.day <= last)
+        query = (
+            select(
+                c.station_id,
+                func.count(case((in_range, 1))),
+                func.count(case((and_(in_range, c.verified), 1))),
+                func.max(c.at),
+            )
+            .where(c.station_id.in_(county_station_ids(county_id)))
+            .group_by(c.station_id)
+        )
+        return {
+            sid: CheckInSummary(days, verified, at)
+            for sid, days, verified, at in (await self.conn.execute(query)).all()
+        }
+
+    async def last_checkin(self, station_id: int) -> CheckIn | None:
+        query = (
+            select(station_checkins)
+            .where(station_checkins.c.station_id == station_id)
+            .order_by(station_checkins.c.at.desc(), station_checkins.c.id.desc())
+            .limit(1)
+        )
+        row = (await self.conn.execute(query)).first()
+        return _checkin(row) if row else None
+
+    # --- live locations (issue 11) ------------------------------------------------------
+
+    async def start_live_track(self, checkin_id: int, until: datetime) -> None:
+        await self.conn.execute(
+            self.insert(checkin_live_tracks)
+            .values(checkin_id=checkin_id, until=until, updates=0, moved=False)
+            .on_conflict_do_nothing(index_elements=["checkin_id"])
+        )
+
+    async def live_track(self, request_key: str) -> tuple[CheckIn, LiveTrack] | None:
+        lt = checkin_live_tracks
+        query = (
+            select(station_checkins, lt.c.until, lt.c.last_edit_at, lt.c.updates)
+            .add_columns(lt.c.moved, lt.c.flagged_at)
+            .join(lt, lt.c.checkin_id == station_checkins.c.id)
+            .where(station_checkins.c.request_key == request_key)
+        )
+        row = (await self.conn.execute(query)).first()
+        if row is None:
+            return None
+        return _checkin(row), _live(row)
+
+    async def count_live_update(
+        self, checkin_id: int, edit_at: datetime, moved: bool
+    ) -> LiveTrack | None:
+        lt = checkin_live_tracks
+        result = await self.conn.execute(
+            update(lt)
+            .where(
+                lt.c.checkin_id == checkin_id,
+                lt.c.moved.is_(False),
+                lt.c.flagged_at.is_(None),
+                or_(lt.c.last_edit_at.is_(None), lt.c.last_edit_at < edit_at),
+            )
+            .values(last_edit_at=edit_at, moved=moved, updates=lt.c.updates + (0 if moved else 1))
+        )
+        if result.rowcount != 1:
+            return None
+        row = (await self.conn.execute(select(lt).where(lt.c.checkin_id == checkin_id))).one()
+        return _live(row)
+
+    async def flag_live_track(self, checkin_id: int, now: datetime) -> bool:
+        lt = checkin_live_tracks
+        result = await self.conn.execute(
+            update(lt)
+            .where(lt.c.checkin_id == checkin_id, lt.c.moved.is_(False), lt.c.flagged_at.is_(None))
+            .values(flagged_at=now)
+        )
+        if result.rowcount != 1:
+            return False
+        await self.conn.execute(
+            update(station_checkins)
+            .where(station_checkins.c.id == checkin_id, station_checkins.c.flag.is_(None))
+            .values(flag=FROZEN_LIVE, verified=False)
+        )
+        return True
 
     async def set_station_position(
         self, station_id: int, position: Position, now: datetime

@@ -6,6 +6,7 @@ even when two arrive at once."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.domain.commands import (
     CheckInAtStation,
     ConfirmPosition,
     FileComplaint,
+    ListStations,
     RateStation,
     RecordIntake,
     RevokeStationQr,
@@ -22,6 +24,7 @@ from bot.domain.commands import (
     ScanStation,
     StationQrCode,
     SubscribeArrivals,
+    TrackLiveLocation,
     UnsubscribeArrivals,
 )
 from bot.domain.errors import CunzhanError, InvalidInput
@@ -156,3 +159,69 @@ async def test_a_keeper_does_not_rate_their_own_station(uow_factory, services):
     with pytest.raises(InvalidInput, match="your own station"):
         await services.run(RateStation(code, 5, request_key="r1"), me)
     assert await count(uow_factory, "station_ratings") == 0
+
+
+async def test_the_desk_lists_check_ins_in_one_read_per_county(uow_factory, services, clock):
+    """`/stations`: this month's check-in days (verified ones) and the last check-in ever,
+    per station; `nocheckin` keeps stations silent for the county's idle days (3)."""
+    await seed_network(uow_factory)
+    one, two = await keeper(services, 602, "A-S1"), await keeper(services, 603, "A-S2")
+    code1 = (await services.run(StationQrCode(request_key="k1"), one)).code
+    code2 = (await services.run(StationQrCode(request_key="k2"), two)).code
+    clock.advance(days=-30)  # 25 October: last month, for both
+    await services.run(CheckInAtStation(code1, 29_123_400, 106_654_300, request_key="a"), one)
+    await services.run(CheckInAtStation(code2, 29_000_000, 106_000_000, request_key="b"), two)
+    clock.advance(days=28)  # 22 November: A-S1 verified
+    await services.run(CheckInAtStation(code1, 29_123_456, 106_654_321, request_key="c"), one)
+    clock.advance(days=1)  # 23 November: A-S1 outside the fence
+    await services.run(CheckInAtStation(code1, 29_140_000, 106_654_321, request_key="d"), one)
+    clock.advance(days=1)
+    staff = await redeem(services, 700, (await invite(services, Role.COUNTY_STAFF, "A")).token)
+    page = await services.run(ListStations(), staff.actor)
+    rows = {r.card.code: r for r in page.rows}
+    assert (rows["A-S1"].checkins.days, rows["A-S1"].checkins.verified_days) == (2, 1)
+    assert rows["A-S1"].checkins.last_at == clock.now() - timedelta(days=1)
+    assert not rows["A-S1"].no_checkin
+    assert (rows["A-S2"].checkins.days, rows["A-S2"].checkins.last_at is not None) == (0, True)
+    assert rows["A-S2"].no_checkin and rows["A-S3"].no_checkin  # last month; never
+    silent = await services.run(ListStations(no_checkin=True), staff.actor)
+    assert [r.card.code for r in silent.rows] == ["A-S2", "A-S3"]
+    assert "B-S1" not in {r.card.code for r in page.rows}  # another county's stations
+
+
+async def test_a_live_location_is_followed_once_per_update(uow_factory, services, clock):
+    """A frozen live location is flagged once, whatever the retries and concurrency; a
+    redelivered update (same edit time) counts once; a moved one stops the count."""
+    await seed_network(uow_factory)
+    me = await keeper(services, 602, "A-S1")
+    code = (await services.run(StationQrCode(request_key="k"), me)).code
+    start = clock.now()
+    here = CheckInAtStation(code, 29_123_456, 106_654_321, live_period_s=600, request_key="m1")
+    assert (await services.run(here, me)).checkin.verified
+
+    def update(minute: int, lat: int = 29_123_456) -> TrackLiveLocation:
+        at = start + timedelta(minutes=minute)
+        return TrackLiveLocation("m1", lat, 106_654_321, at, request_key="m1")
+
+    clock.advance(minutes=4)
+    assert (await services.run(update(4), me)).counted
+    assert not (await services.run(update(4), me)).counted  # redelivered
+    clock.advance(minutes=4)
+    assert not (await services.run(update(8), me)).flagged
+    clock.advance(minutes=4)  # past the 10-minute period: three identical updates
+    results = await asyncio.gather(*(services.run(update(12 + n), me) for n in range(3)))
+    assert sum(r.flagged for r in results) == 1
+    [row] = await table_rows(uow_factory, "station_checkins")
+    assert row["flag"] == "frozen_live" and not row["verified"]
+    # Another check-in (next day) whose live location moves is never flagged.
+    clock.advance(days=1)
+    there = CheckInAtStation(code, 29_123_460, 106_654_321, live_period_s=60, request_key="m2")
+    await services.run(there, me)
+    moved = TrackLiveLocation("m2", 29_123_470, 106_654_321, clock.now(), request_key="m2")
+    assert (await services.run(moved, me)).counted
+    for _ in range(4):
+        clock.advance(minutes=1)
+        again = TrackLiveLocation("m2", 29_123_460, 106_654_321, clock.now(), request_key="m2")
+        assert not (await services.run(again, me)).counted  # moved once: no longer followed
+    rows = await table_rows(uow_factory, "station_checkins")
+    assert [r["flag"] for r in rows] == ["frozen_live", None]

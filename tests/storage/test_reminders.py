@@ -4,16 +4,18 @@ on SQLite, PostgreSQL and memory."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
-from bot.domain.commands import RecordIntake, RecordShipment
+from bot.domain.commands import CheckInAtStation, RecordIntake, RecordShipment, StationQrCode
 from bot.domain.periods import Period
 from bot.domain.phones import PhoneInput
+from bot.domain.roles import Role
 from bot.services.due import run_due
 from bot.services.reminders import ReminderService
 from tests.support.backends import delivered, table_rows, update_rows
-from tests.support.scoring import at, sell
+from tests.support.scoring import at, register, sell
 
 
 def intake(key: str, tracking_no: str, name: str, last4: str) -> RecordIntake:
@@ -79,6 +81,40 @@ async def test_idle_station_reminder_then_staff_alert(uow_factory, clock, county
     assert report.alerts == 1 and report.stations == 1  # staff now
     staff_alert = (await delivered(uow_factory, category="idle"))[-1][2]
     assert "A-S1" in staff_alert and "7 days" in staff_alert
+
+
+async def test_a_station_open_but_logging_nothing_is_still_idle_and_told_apart(
+    uow_factory, clock, county
+):
+    """Decision (issue 11): a verified check-in is not ledger activity. A-S1 checks in every
+    day but logs nothing: the keeper is still reminded and staff still alerted, under "open
+    but no entries"; A-S2 (no check-in) stays "no sign of opening"; an unverified check-in
+    (outside the fence) opens nothing."""
+    _, keeper, _, services = county
+    keeper2 = await register(services, 3, Role.KEEPER, "A-S2")
+    clock._now = at("2026-11-01")
+    await sell(services, keeper, "a", 100)
+    await sell(services, keeper2, "b", 100)
+    code = (await services.run(StationQrCode(request_key="q1"), keeper)).code
+    code2 = (await services.run(StationQrCode(request_key="q2"), keeper2)).code
+    for day in range(2, 8):  # A-S1 at the station, to the metre varying, every day
+        clock._now = at(f"2026-11-{day:02d}", 9)
+        here = CheckInAtStation(code, 29_123_456 + day, 106_654_321, request_key=f"c{day}")
+        assert (await services.run(here, keeper)).checkin.verified
+        if day == 4:  # A-S2 checks in far from the station: not verified, not "open"
+            there = CheckInAtStation(code2, 30_500_000, 106_000_000, request_key="far")
+            assert not (await services.run(there, keeper2)).checkin.verified
+            clock._now = at("2026-11-04", 11)  # both keepers reminded: nothing logged
+            assert (await ReminderService(uow_factory, clock).idle("A")).alerts == 2
+    clock._now = at("2026-11-08", 11)
+    report = await ReminderService(uow_factory, clock).idle("A")
+    assert report.stations == 2  # both idle: check-ins do not quiet the alert
+    staff_alert = (await delivered(uow_factory, category="idle"))[-1][2]
+    closed, opened = staff_alert.split("Open but no entries")
+    assert "No sign of opening" in closed and "A-S2" in closed and "A-S1" not in closed
+    assert "A-S1" in opened and "6 check-in days verified by location" in opened, staff_alert
+    [run] = await table_rows(uow_factory, "job_runs", job="idle", period="2026-11-08")
+    assert json.loads(run["summary"])["open_without_entries"] == 1
 
 
 async def test_stranded_parcels(uow_factory, clock, county):

@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from adapters.qr import qr_png
 from bot.domain.roles import Role
-from tests.support.outbox import delivered
+from bot.services.reminders import ReminderService
+from tests.support.outbox import delivered, rendered
 from tests.telegram.test_notice_board_scans import AT_STATION, count, location_update, station_code
 
 
@@ -162,3 +163,73 @@ async def test_check_ins_count_as_operating_days_in_month(app, chat, people):
     staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
     card = await chat.send(staff, "/station A-S1")
     assert "Last check-in" in card.text and "verified by location" in card.text
+
+
+async def test_the_county_desk_lists_check_ins_and_filters_silent_stations(
+    app, chat, people, clock
+):
+    """`/stations` shows each station's check-in days this month and its last check-in;
+    `/stations nocheckin` keeps those without one for the idle days, and the card agrees."""
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, f"/start {code}")
+    await chat.feed(location_update(chat, keeper, *AT_STATION))
+    listed = (await chat.send(staff, "/stations")).text
+    [row] = [line for line in listed.splitlines() if "A-S1" in line]
+    assert "check-ins 1 (1 verified), last check-in just now" in row, row
+    [other] = [line for line in listed.splitlines() if "A-S2" in line]
+    assert "📵 check-ins 0 (0 verified), never checked in" in other, other
+    silent = (await chat.send(staff, "/stations 未签到")).text
+    assert "A-S2" in silent and "A-S3" in silent and "A-S1" not in silent
+    assert "📵" not in (await chat.send(staff, "/station A-S1")).text
+    clock.advance(days=4)  # past the idle days (3) without another check-in
+    silent = (await chat.send(staff, "/stations nocheckin")).text
+    assert "A-S1" in silent, silent
+    card = (await chat.send(staff, "/station A-S1")).text
+    assert "No check-in for 3 days or more" in card and "Last check-in" in card, card
+
+
+async def test_a_keeper_checking_in_but_logging_nothing_is_open_but_idle(app, chat, people, clock):
+    """Check-ins made through the chat reach the real idle job: they do not quiet staff's
+    alert (idle is about the ledger) but put the station under "open but no entries"."""
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, "入 SF1234567892 张三 13812345678")  # the last ledger entry
+    for day in range(1, 9):
+        clock.advance(days=1)
+        await chat.send(keeper, f"/start {code}")
+        lat, lon = AT_STATION
+        done = await chat.feed(location_update(chat, keeper, lat + day / 100_000, lon))
+        assert "Verified by location" in done.text, done.text
+    report = await ReminderService(app.uow, clock).idle("A")
+    assert report.stations == 1  # still idle: eight days without an entry
+    [digest] = [n.text for n in await rendered(app.engine, "kind = 'idle_digest'")]
+    assert "Open but no entries" in digest and "A-S1" in digest, digest
+    assert "7 check-in days verified by location" in digest
+
+
+async def test_the_nocheckin_filter_survives_the_next_page(app, chat, people, clock):
+    """Twenty stations more, none checked in: `/stations nocheckin` takes two pages and
+    the ▶ button keeps the filter (only A-S1, checked in, stays out of both)."""
+    async with app.engine.begin() as conn:
+        village = (await conn.execute(text("SELECT id FROM villages WHERE code='A-V1'"))).scalar()
+        for n in range(20):
+            await conn.execute(
+                text(
+                    "INSERT INTO stations (code, name, village_id, tier, status, created_at,"
+                    " updated_at) VALUES (:code, :name, :village, 'ordinary', 'active', :at, :at)"
+                ),
+                {"code": f"A-X{n:02d}", "name": f"站{n}", "village": village, "at": clock.now()},
+            )
+    code = await station_code(app)
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    staff = await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    await chat.send(keeper, f"/start {code}")
+    await chat.feed(location_update(chat, keeper, *AT_STATION))
+    first = await chat.send(staff, "/stations nocheckin")
+    assert "Stations: 22 (page 1 of 2)" in first.text, first.text  # 24 less A-S1 and B-S1
+    second = await chat.press(staff, first, "Next")
+    assert "Stations: 22 (page 2 of 2)" in second.text, second.text
+    assert "A-S1" not in first.text + second.text

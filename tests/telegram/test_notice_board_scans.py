@@ -5,7 +5,7 @@ and the old poster then answers "no longer valid" with whom to call. Invites kee
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiogram.types import Update
 from sqlalchemy import text
@@ -27,7 +27,10 @@ async def station_code(app, code="A-S1") -> str:
     return qr.code
 
 
-def location_update(chat, user, lat: float, lon: float) -> Update:
+def location_update(chat, user, lat: float, lon: float, live_period: int | None = None) -> Update:
+    location = {"latitude": lat, "longitude": lon}
+    if live_period:
+        location["live_period"] = live_period
     return Update.model_validate(
         {
             "update_id": next(chat._update_ids),
@@ -36,7 +39,25 @@ def location_update(chat, user, lat: float, lon: float) -> Update:
                 "date": datetime.now(UTC),
                 "chat": {"id": user.id, "type": "private"},
                 "from": user.model_dump(),
-                "location": {"latitude": lat, "longitude": lon},
+                "location": location,
+            },
+        }
+    )
+
+
+def live_edit(chat, user, message_id: int, lat: float, lon: float, minute: int) -> Update:
+    """The client updating a live location: the same message, edited."""
+    started = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    return Update.model_validate(
+        {
+            "update_id": next(chat._update_ids),
+            "edited_message": {
+                "message_id": message_id,
+                "date": started,
+                "edit_date": int((started + timedelta(minutes=minute)).timestamp()),
+                "chat": {"id": user.id, "type": "private"},
+                "from": user.model_dump(),
+                "location": {"latitude": lat, "longitude": lon, "live_period": 3600},
             },
         }
     )
@@ -185,3 +206,61 @@ async def test_a_station_without_position_has_its_first_check_in_proposed(app, c
     await chat.send(keeper, f"/start {code}")
     verified = await chat.feed(location_update(chat, keeper, 29.2001, 106.7001))
     assert "Verified by location" in verified.text, verified.text
+
+
+async def checkin_row(app):
+    async with app.engine.connect() as conn:
+        return (await conn.execute(text("SELECT id, verified, flag FROM station_checkins"))).one()
+
+
+async def test_a_live_location_that_never_moves_is_flagged_to_staff(app, chat, people, clock):
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    code = await station_code(app)
+    await chat.send(keeper, f"/start {code}")
+    shared = location_update(chat, keeper, *AT_STATION, live_period=3600)
+    done = await chat.feed(shared)
+    assert "Verified by location" in done.text
+    message_id = shared.message.message_id
+    for minute in (5, 10):  # the same position, to the micro-degree: not yet a period's worth
+        clock.advance(minutes=5)
+        quiet = await chat.feed(live_edit(chat, keeper, message_id, *AT_STATION, minute))
+        assert quiet.messages == []  # the phone sends these by itself: no answer
+    again = live_edit(chat, keeper, message_id, *AT_STATION, 10)  # redelivered: counts once
+    await chat.feed(again)
+    assert await rendered(app.engine, "kind = 'checkin_flagged'") == []
+    assert (await checkin_row(app)).verified
+    clock.advance(minutes=5)
+    await chat.feed(live_edit(chat, keeper, message_id, *AT_STATION, 15))
+    [notice] = [n.text for n in await rendered(app.engine, "kind = 'checkin_flagged'")]
+    assert "never moved" in notice and "3 updates over 15 minutes" in notice, notice
+    assert "what the phone claims" in notice and "verified by location" in notice
+    row = await checkin_row(app)
+    assert row.flag == "frozen_live" and not row.verified
+    clock.advance(minutes=5)  # later updates flag nothing more
+    await chat.feed(live_edit(chat, keeper, message_id, *AT_STATION, 20))
+    assert len(await rendered(app.engine, "kind = 'checkin_flagged'")) == 1
+    await chat.send(keeper, f"/start {code}")  # the day's check-in now says so
+    told = await chat.feed(location_update(chat, keeper, *AT_STATION))
+    assert "never moved" in told.text and "Verified by location" not in told.text, told.text
+
+
+async def test_a_live_location_that_moves_is_not_flagged(app, chat, people, clock):
+    await people.register(300, Role.COUNTY_STAFF, "A", language="en")
+    keeper = await people.register(200, Role.KEEPER, "A-S1", language="en")
+    other = await people.register(201, Role.KEEPER, "A-S2", language="en")
+    code = await station_code(app)
+    await chat.send(keeper, f"/start {code}")
+    shared = location_update(chat, keeper, *AT_STATION, live_period=900)
+    await chat.feed(shared)
+    lat, lon = AT_STATION
+    for minute in range(5, 35, 5):  # a phone's fix wanders by a metre or two
+        clock.advance(minutes=5)
+        wander = (lat + (minute % 2) / 100_000, lon)
+        await chat.feed(live_edit(chat, keeper, shared.message.message_id, *wander, minute))
+    # Someone else's update of a message with the same id in their own chat moves nothing.
+    for minute in range(40, 60, 5):
+        await chat.feed(live_edit(chat, other, shared.message.message_id, *AT_STATION, minute))
+    assert await rendered(app.engine, "kind = 'checkin_flagged'") == []
+    row = await checkin_row(app)
+    assert row.verified and row.flag is None

@@ -5,18 +5,36 @@ the station's recorded position the check-in is *verified by location* — nothi
 ever claimed. Farther, it is kept unverified with the distance. One check-in per station
 and local day; a second is answered with the first. A station without a position gets the
 first check-in's location proposed to county staff; two check-ins farther apart than a
-car could go in the time between them are flagged to staff.
+car could go in the time between them are flagged to staff. A check-in answered with a
+live location is followed through its updates: one whose updates all claim the very same
+position for its period (or LIVE_FROZEN_AFTER of it) is flagged to staff as a location
+that never moves (a real phone's fix wanders by metres even standing still).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.domain.board import CheckIn, Position, ScanKind, distance_m, impossible_move
-from bot.domain.commands import BoardActivity, CheckInAtStation, ConfirmPosition, ScanStation
+from bot.domain.board import (
+    FROZEN_LIVE,
+    CheckIn,
+    Position,
+    ScanKind,
+    checkin_silent,
+    distance_m,
+    impossible_move,
+)
+from bot.domain.commands import (
+    BoardActivity,
+    CheckInAtStation,
+    ConfirmPosition,
+    ScanStation,
+    TrackLiveLocation,
+)
 from bot.domain.errors import InvalidInput
 from bot.domain.network import StationCard
 from bot.domain.notices import Notice
@@ -108,6 +126,9 @@ async def check_in(
         return CheckInResult(card, found, fence, already=True)
     stored = await uow.board.checkin_on(card.id, day)
     assert stored is not None
+    if command.live_period_s and stored.flag is None:
+        period = timedelta(seconds=min(command.live_period_s, LIVE_PERIOD_CAP_S))
+        await uow.board.start_live_track(stored.id, now + period)
     await _tell_staff(uow, card, stored, previous if flag else None, now)
     return CheckInResult(card, stored, fence, already=False)
 
@@ -125,6 +146,51 @@ async def _tell_staff(uow: UnitOfWork, card, checkin: CheckIn, previous, now) ->
         await uow.outbox.enqueue(notices, now)
 
 
+# A live location is judged frozen after this much of its period (or the whole period if
+# shorter), with at least LIVE_MIN_UPDATES updates all at the check-in's exact position.
+LIVE_FROZEN_AFTER = timedelta(minutes=15)
+LIVE_MIN_UPDATES = 3
+LIVE_PERIOD_CAP_S = 24 * 3600  # Telegram's "until I stop" is 0x7FFFFFFF seconds
+
+
+@dataclass(frozen=True)
+class LiveLocationResult:
+    counted: bool  # a new update of a followed live location
+    flagged: bool  # this update flagged it as never moving
+
+
+async def track_live_location(
+    command: TrackLiveLocation, actor: Actor, uow: UnitOfWork, env: Env
+) -> LiveLocationResult:
+    """One update of a check-in's live location. Only the keeper who checked in moves
+    their own track; an update of any other message is ignored."""
+    authorize(actor, Action.CHECK_IN)
+    found = await uow.board.live_track(command.checkin_key)
+    if found is None or found[0].person_id != actor.person_id:
+        return LiveLocationResult(False, False)
+    checkin, track = found
+    here = Position(command.lat_e6, command.lon_e6)
+    counted = await uow.board.count_live_update(
+        checkin.id, command.edited_at, moved=here != checkin.position
+    )
+    if counted is None:
+        return LiveLocationResult(False, False)
+    now = env.clock.now()
+    needed = min(track.until - checkin.at, LIVE_FROZEN_AFTER)
+    if counted.moved or counted.updates < LIVE_MIN_UPDATES or now - checkin.at < needed:
+        return LiveLocationResult(True, False)
+    if not await uow.board.flag_live_track(checkin.id, now):
+        return LiveLocationResult(True, False)
+    card = await uow.network.station_by_id(checkin.station_id)
+    assert card is not None
+    staff = await uow.recipients.staff(card.county_id)
+    minutes = int((now - checkin.at).total_seconds() // 60)
+    flagged = dataclasses.replace(checkin, flag=FROZEN_LIVE, verified=False)
+    notices = checkin_flagged_notices(card, flagged, 0, minutes, staff, updates=counted.updates)
+    await uow.outbox.enqueue(notices, now)
+    return LiveLocationResult(True, True)
+
+
 @dataclass(frozen=True)
 class BoardActivityView:
     """A station's month on its notice board: days it checked in (operating days), the
@@ -135,6 +201,11 @@ class BoardActivityView:
     checkins: list[CheckIn]
     inspections: list
     open_complaints: int
+    # The last check-in whatever the month, and whether there was none for the county's
+    # idle days: the same rule as the desk's `/stations nocheckin` (checkin_silent).
+    last: CheckIn | None = None
+    silent: bool = False
+    idle_days: int = 0
 
     @property
     def operating_days(self) -> int:
@@ -157,12 +228,18 @@ async def board_activity(
     )
     first = period.first_day()
     last = first + timedelta(days=period.days() - 1)
+    latest = await uow.board.last_checkin(card.id)
+    _, policy = await load_policy(uow, card.county_id)
+    idle_days = policy.reminders.idle_reminder_days
     return BoardActivityView(
         card,
         str(period),
         await uow.board.checkins(card.id, first, last),
         await uow.board.inspections(card.id, limit=3),
         await uow.board.open_complaints(card.id),
+        last=latest,
+        silent=checkin_silent(latest.at if latest else None, env.clock.now(), idle_days),
+        idle_days=idle_days,
     )
 
 

@@ -35,13 +35,16 @@ def position_proposed_notices(card, position: str, staff) -> list[Notice]:
     return _to_staff(f"position:{card.id}", NoticeKind.POSITION_PROPOSED, params, staff)
 
 
-def checkin_flagged_notices(card, checkin, km: int, minutes: int, staff) -> list[Notice]:
+def checkin_flagged_notices(
+    card, checkin, km: int, minutes: int, staff, updates: int = 0
+) -> list[Notice]:
     params = {
         "station": card.name,
         "code": card.code,
         "km": km,
         "minutes": minutes,
-        "flag": checkin.flag,  # impossible_move | frozen_position
+        "flag": checkin.flag,  # impossible_move | frozen_position | frozen_live
+        "updates": updates,  # frozen_live: the updates at the very same position
     }
     return _to_staff(f"checkin_flag:{checkin.id}", NoticeKind.CHECKIN_FLAGGED, params, staff)
 
