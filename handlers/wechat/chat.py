@@ -10,7 +10,8 @@ languages. Nothing here decides a business rule.
 Dialog kinds: `form` (a form session, possibly confirming), `line` (a one-line form with
 an unusual amount, waiting for 1/0), `parcels` (pickup matches to choose from), `parcel`
 (one parcel: 1 picked up, 2 returned), `return` (the reason of a return), `void` (a
-correction waiting for 1/0).
+correction waiting for 1/0), `checkin` (the station code was scanned: waiting for the
+location message).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from bot.domain import commands as c
+from bot.domain.board import ScanKind
 from bot.domain.errors import CunzhanError, InvalidInput
 from bot.domain.invites import looks_like_invite
 from bot.domain.links import normalise_link_code
@@ -31,6 +34,7 @@ from bot.domain.roles import ROLE_LABELS
 from bot.domain.shelf import parse_search
 from bot.domain.text import N_
 from bot.i18n import Translator, pick_language
+from bot.presenters.board import checkin_text, public_card, revoked_text
 from bot.presenters.shelf import none_waiting, parcel_line, shelf_text
 from bot.presenters.texts import entry_line, entry_saved, month_text, zone_name
 from bot.services.authz import Actor
@@ -75,6 +79,24 @@ WECHAT_HELP = N_(
 )
 NOT_UNDERSTOOD = N_("I did not understand that. Send 帮助 for what you can type.")
 MEDIA_LATER = N_("Photos and locations cannot be used here yet; please send text.")
+# Check-ins (the notice board's station code scanned in WeChat, then a location message).
+CHECKIN_WORDS = {"签到", "checkin", "check-in", "/checkin"}
+HOW_TO_CHECK_IN = N_(
+    "To check in, scan your station's notice-board code with WeChat (扫一扫), then send "
+    "your location (＋ → 位置)."
+)
+SEND_LOCATION = N_("Check-in at {station}: send your location (＋ → 位置), or 取消.")
+NO_CHECKIN_WAITING = N_(
+    "No check-in is waiting for a location. To check in, scan your station's notice-board "
+    "code with WeChat (扫一扫), then send your location (＋ → 位置)."
+)
+# The same words as Telegram's (handlers/telegram/scans.py).
+OTHER_STATION = N_(
+    "This is the code of {station} ({code}), not your station. To check in, scan the poster "
+    "at your own station."
+)
+BAD_LOCATION = N_("That location is not valid. Share your location again.")
+INSPECT_IN_TELEGRAM = N_("Inspections of {station} are recorded in Telegram for now.")
 PICK_PARCEL = N_("Reply with the number of the parcel, or 0 to cancel.")
 PARCEL_ACTIONS = N_("Reply 1 if picked up, 2 to return it to the sender, 0 to cancel.")
 RETURN_REASON = N_("Why is it returned? Send the reason, e.g. 拒收 (refused).")
@@ -155,7 +177,7 @@ class Conversation:
     async def _turn(self, dialog):
         message = self.message
         if message.qr_scene is not None:
-            return await self._scanned(message.qr_scene), None
+            return await self._scanned(message.qr_scene)
         if message.kind == "event":
             if message.event == "subscribe":
                 return self._greeting(), None
@@ -169,8 +191,9 @@ class Conversation:
             return await self._text(message.content.strip(), dialog)
         if message.kind == "image" and self.actor.known and dialog and dialog.get("kind") == "form":
             return await self._photographed(dialog)
-        # location, voice, other pictures …: parsed (the message carries them) for check-ins
-        # and claims, which are not built here yet.
+        if message.kind == "location":
+            return await self._located(dialog)
+        # voice, video, pictures outside a step that takes one …: nothing to do with them.
         return self.t(MEDIA_LATER), dialog
 
     async def _photographed(self, dialog):
@@ -185,11 +208,49 @@ class Conversation:
             reply = t(SEVERAL_NUMBERS, number=numbers[0]) + "\n" + reply
         return reply, dialog
 
-    # --- binding -------------------------------------------------------------------
-    async def _scanned(self, scene: str) -> str:
+    # --- binding, station codes, check-ins ------------------------------------------
+    async def _scanned(self, scene: str):
+        """An invite binds; anything else is a notice-board station code, which the core
+        reads for whoever scanned it (and refuses if it is not one)."""
+        if looks_like_invite(scene):
+            return await self._bind(scene), None
+        return await self._station_scan(scene)
+
+    async def _station_scan(self, payload: str):
         t = self.t
-        if not looks_like_invite(scene):
-            return t("This link is not recognised. Ask county staff for a new QR code.")
+        scan = await self.services.run(c.ScanStation(payload), self.actor)
+        card = scan.card
+        if scan.kind is ScanKind.REVOKED:
+            return revoked_text(card, scan.profile, scan.keeper_name, t), None
+        if scan.kind is ScanKind.OTHER_STATION:
+            return t(OTHER_STATION, station=card.name, code=card.code), None
+        if scan.kind is ScanKind.CHECK_IN:
+            prompt = t(SEND_LOCATION, station=card.name)
+            return prompt, {"kind": "checkin", "payload": payload, "prompt": prompt}
+        card_text = public_card(card, scan.profile, scan.keeper_name, t)
+        if scan.kind is ScanKind.INSPECTION:
+            return card_text + "\n\n" + t(INSPECT_IN_TELEGRAM, station=card.name), None
+        return card_text, None
+
+    async def _located(self, dialog):
+        """A location message: the awaited check-in's, or a word on how to check in."""
+        t, spot = self.t, self.message.location
+        if not self.actor.known:
+            return t(NOT_REGISTERED), None
+        if not dialog or dialog.get("kind") != "checkin":
+            return t(NO_CHECKIN_WAITING), dialog
+        try:
+            lat = round(Decimal(spot.latitude) * 1_000_000) if spot else None
+            lon = round(Decimal(spot.longitude) * 1_000_000) if spot else None
+        except (InvalidOperation, ValueError):
+            lat = lon = None
+        if lat is None or lon is None:
+            raise InvalidInput(BAD_LOCATION)
+        command = c.CheckInAtStation(dialog["payload"], lat, lon, request_key=self.key)
+        return checkin_text(await self.services.run(command, self.actor), t), None
+
+    async def _bind(self, scene: str) -> str:
+        t = self.t
         name = f"微信用户{self.message.openid[-4:]}"
         redeemed = await self.services.run(
             c.RedeemInvite(
@@ -300,6 +361,8 @@ class Conversation:
             return shown, None
         if word in RECENT_WORDS:
             return await self._recent(), None
+        if word in CHECKIN_WORDS:
+            return t(HOW_TO_CHECK_IN), None
         void = VOID.fullmatch(text)
         if void:
             return await self._void(void.group(1), void.group(2).strip())
@@ -373,6 +436,8 @@ class Conversation:
             if len(text.strip()) < 2:
                 return dialog["prompt"], dialog
             return await self._close(dialog["id"], True, text.strip()[:200]), None
+        if kind == "checkin":  # waiting for the location: a word does not answer it
+            return dialog["prompt"], dialog
         if kind == "void":
             answer = confirmed(text)
             if answer is None:
