@@ -11,7 +11,7 @@ Dialog kinds: `form` (a form session, possibly confirming), `line` (a one-line f
 an unusual amount, waiting for 1/0), `parcels` (pickup matches to choose from), `parcel`
 (one parcel: 1 picked up, 2 returned), `return` (the reason of a return), `void` (a
 correction waiting for 1/0), `checkin` (the station code was scanned: waiting for the
-location message).
+location message), `evidence` (a claim's draft taking photos until 提交; claims.py).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from bot.services.forms.text import (
     render_confirmation,
     render_question,
 )
+from handlers.wechat import claims
 from handlers.wechat.keys import request_key
 from handlers.wechat.protocol import Inbound
 
@@ -74,8 +75,9 @@ NOT_REGISTERED = N_(
 )
 WECHAT_HELP = N_(
     "Send: 入库 (parcel in), 寄件 (shipment), 销售 (sale), 代购 (proxy purchase), 代缴 "
-    "(services), 待取 (the shelf), 本月 (this month), 最近 (latest entries), 取消 (cancel). "
-    "One-line forms work too, e.g. 入 SF1234567890 张三 1234, 取 1234, 售 脆李 20斤 400."
+    "(services), 待取 (the shelf), 本月 (this month), 最近 (latest entries), 补贴 (subsidy "
+    "claim), 我的申请 (your claims), 签到 (check-in), 取消 (cancel). One-line forms work "
+    "too, e.g. 入 SF1234567890 张三 1234, 取 1234, 售 脆李 20斤 400."
 )
 NOT_UNDERSTOOD = N_("I did not understand that. Send 帮助 for what you can type.")
 MEDIA_LATER = N_("Photos and locations cannot be used here yet; please send text.")
@@ -159,9 +161,11 @@ class Conversation:
         message: Inbound,
         t: Translator,
         pictured: list[str] | None = None,
+        evidence: Any = None,
     ):
         self.services, self.actor, self.message, self.t = services, actor, message, t
         self.pictured = pictured  # tracking numbers read from a photographed waybill
+        self.evidence = evidence  # a claim's photo, in the evidence store (None: not fetched)
         self.key = request_key(message.account, message.dedup_key)
         self.sent_at = datetime.fromtimestamp(message.created, UTC)
 
@@ -191,6 +195,13 @@ class Conversation:
             return await self._text(message.content.strip(), dialog)
         if message.kind == "image" and self.actor.known and dialog and dialog.get("kind") == "form":
             return await self._photographed(dialog)
+        if (
+            message.kind == "image"
+            and self.actor.known
+            and dialog
+            and dialog.get("kind") == "evidence"
+        ):
+            return await claims.add_evidence(self, dialog, self.evidence)
         if message.kind == "location":
             return await self._located(dialog)
         # voice, video, pictures outside a step that takes one …: nothing to do with them.
@@ -338,6 +349,8 @@ class Conversation:
         t = self.t
         if not dialog:
             return t("Nothing to cancel.")
+        if dialog.get("kind") == "evidence":
+            return t(claims.DRAFT_KEPT, number=dialog["claim"])
         saved = (dialog.get("session") or {}).get("saved", 0)
         if saved:
             return t(
@@ -363,6 +376,16 @@ class Conversation:
             return await self._recent(), None
         if word in CHECKIN_WORDS:
             return t(HOW_TO_CHECK_IN), None
+        if word in claims.CLAIM_WORDS:
+            return await claims.start(self)
+        if word in claims.LIST_WORDS:
+            return await claims.listing(self), None
+        submit = claims.SUBMIT.fullmatch(text)
+        if submit:
+            return await claims.submit(self, submit.group(1), None)
+        answer = claims.ANSWER.fullmatch(text)
+        if answer:
+            return await claims.answer(self, answer.group(1), answer.group(2))
         void = VOID.fullmatch(text)
         if void:
             return await self._void(void.group(1), void.group(2).strip())
@@ -438,6 +461,12 @@ class Conversation:
             return await self._close(dialog["id"], True, text.strip()[:200]), None
         if kind == "checkin":  # waiting for the location: a word does not answer it
             return dialog["prompt"], dialog
+        if kind == "evidence":  # a draft taking photos: 提交 submits it; other words work
+            submit = claims.SUBMIT.fullmatch(text)
+            if submit:
+                return await claims.submit(self, submit.group(1), dialog)
+            reply, opened = await self._command(text, text.lower())
+            return reply, opened if opened is not None else dialog
         if kind == "void":
             answer = confirmed(text)
             if answer is None:
@@ -470,6 +499,8 @@ class Conversation:
     async def _finish(self, done: Finished):
         key = request_key(self.actor.external_id, done.session.nonce)
         command = dataclasses.replace(done.command, request_key=key, occurred_at=self.sent_at)
+        if isinstance(command, c.FileClaim):
+            return await claims.filed(self, command)
         saved = entry_saved(await self.services.run(command, self.actor), self.t)
         if done.next_session is None:
             return saved, None

@@ -24,6 +24,7 @@ ALLOWED_CORE = {
     # check-ins, station codes and claims over WeChat: the scan's kind, the claim states
     # (to word them), and their presenters
     "bot.domain.board", "bot.domain.claims", "bot.presenters.board", "bot.presenters.claims",
+    "bot.domain.money",
 }  # fmt: skip
 
 
