@@ -14,6 +14,8 @@ from bot.commands.keys import cli_key
 from bot.config import Settings
 from bot.domain.commands import RevokeStationQr, StationQrCode
 from bot.services.invites import CLI_ACTOR
+from storage.uow import SqlUnitOfWorkFactory
+from tests.support.backends import seed_network as seed_any_backend
 from tests.support.network import seed_network
 from tests.support.scoring import at
 from tests.support.wechat import running_wechat
@@ -119,3 +121,24 @@ async def test_the_station_scene_for_a_villager_another_keeper_and_a_revoked_cod
     assert "此二维码已失效" in old, old
     # Not a code of ours at all.
     assert "无法识别" in (await phone.post(phone.event("o-villager", "SCAN", "s_nope"))).text
+
+
+async def test_a_check_in_over_wechat_on_each_database(engine, clock):
+    """The check-in's insert and its once-a-day conflict run inside the message's savepoint
+    (inbound.py): on SQLite and PostgreSQL alike, a redelivered location is the same answer
+    and two check-ins of one day are one row."""
+    await seed_any_backend(SqlUnitOfWorkFactory(engine))
+    async with running_wechat(engine, clock) as stack:
+        phone, me = stack.phone, "o-db"
+        await bound(stack, me)
+        qr = await stack.services.run(StationQrCode("A-S1", request_key="cli:qr"), CLI_ACTOR)
+        await phone.post(phone.event(me, "SCAN", qr.code))
+        body = phone.location(me, *AT_STATION)
+        first, again = await phone.post(body), await phone.post(body)  # WeChat's retry
+        assert "已通过位置核验" in first.text and again.text == first.text
+        clock.advance(minutes=3)
+        await phone.post(phone.event(me, "SCAN", qr.code))
+        assert "今天已" in (await phone.post(phone.location(me, *FAR))).text
+        async with engine.connect() as conn:
+            total = await conn.execute(text("SELECT count(*) FROM station_checkins"))
+            assert total.scalar() == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from aiogram import Bot
@@ -78,7 +79,8 @@ def number_of(option: str, prompt: str) -> str:
 
 
 async def keeper_with_october(app, wechat, clock, me: str) -> None:
-    """Bound on WeChat, three farm-produce shipments in October, October closed."""
+    """Bound on WeChat, three farm-produce shipments in October, October closed.
+    `app`: anything with `services`, `uow` (a unit-of-work factory) and `net`."""
     clock._now = at("2026-10-12")
     token = await wechat.invite("A-S1", key=f"cli:{me}")
     await wechat.phone.post(wechat.phone.event(me, "subscribe", f"qrscene_{token}"))
@@ -183,3 +185,26 @@ async def test_staffs_question_is_answered_on_wechat(app, wechat, clock, chat, p
     photo = wechat.fake.add_media(b"\xff\xd8 late photo")
     assert "不能处理图片" in (await phone.post(phone.image(me, photo))).text
     assert len(await rows(app, "SELECT * FROM claim_evidence")) == 0
+
+
+async def test_a_claim_with_a_photo_on_each_database(engine, clock, tmp_path):
+    """The claim's writes (draft, evidence, submit) run in the message's savepoints on
+    SQLite and PostgreSQL alike; a redelivered photo is one piece of evidence."""
+    from storage.uow import SqlUnitOfWorkFactory
+    from tests.support.backends import seed_network as seed_any_backend
+
+    net = await seed_any_backend(SqlUnitOfWorkFactory(engine))
+    evidence_dir = str(tmp_path / "evidence")
+    async with running_wechat(engine, clock, evidence_dir=evidence_dir) as stack:
+        me = "o-db"
+        world = SimpleNamespace(services=stack.services, uow=SqlUnitOfWorkFactory(engine), net=net)
+        await keeper_with_october(world, stack, clock, me)
+        number, _ = await file_claim(stack, me)
+        body = stack.phone.image(me, stack.fake.add_media(PHOTO))
+        first, again = await stack.phone.post(body), await stack.phone.post(body)
+        assert first.text == again.text and f"#{number}" in first.text
+        assert "已提交" in await stack.phone.say(me, "提交")
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT count(*) FROM claim_evidence"))).scalar()
+            state = (await conn.execute(text("SELECT state FROM claims"))).scalar()
+        assert kept == 1 and state == "submitted"
