@@ -80,7 +80,10 @@ WECHAT_HELP = N_(
     "too, e.g. 入 SF1234567890 张三 1234, 取 1234, 售 脆李 20斤 400."
 )
 NOT_UNDERSTOOD = N_("I did not understand that. Send 帮助 for what you can type.")
-MEDIA_LATER = N_("Photos and locations cannot be used here yet; please send text.")
+NOT_HERE = N_(
+    "That cannot be used here; please send text. Photos are for a waybill's number in a form "
+    "and for a claim's evidence."
+)
 # Check-ins (the notice board's station code scanned in WeChat, then a location message).
 CHECKIN_WORDS = {"签到", "checkin", "check-in", "/checkin"}
 HOW_TO_CHECK_IN = N_(
@@ -195,17 +198,12 @@ class Conversation:
             return await self._text(message.content.strip(), dialog)
         if message.kind == "image" and self.actor.known and dialog and dialog.get("kind") == "form":
             return await self._photographed(dialog)
-        if (
-            message.kind == "image"
-            and self.actor.known
-            and dialog
-            and dialog.get("kind") == "evidence"
-        ):
+        if message.kind == "image" and self.actor.known and dialog and dialog["kind"] == "evidence":
             return await claims.add_evidence(self, dialog, self.evidence)
         if message.kind == "location":
             return await self._located(dialog)
         # voice, video, pictures outside a step that takes one …: nothing to do with them.
-        return self.t(MEDIA_LATER), dialog
+        return self.t(NOT_HERE), dialog
 
     async def _photographed(self, dialog):
         """A waybill photo at the tracking-number step answers it, as typing would."""
@@ -253,7 +251,7 @@ class Conversation:
         try:
             lat = round(Decimal(spot.latitude) * 1_000_000) if spot else None
             lon = round(Decimal(spot.longitude) * 1_000_000) if spot else None
-        except (InvalidOperation, ValueError):
+        except (InvalidOperation, ValueError, OverflowError):  # NaN, Infinity, not a number
             lat = lon = None
         if lat is None or lon is None:
             raise InvalidInput(BAD_LOCATION)

@@ -97,6 +97,8 @@ async def test_a_nonsense_location_is_refused_and_the_check_in_still_waits(app, 
     refused = (await phone.post(phone.location(me, "123.5", "106.6"))).text
     assert "该位置无效" in refused, refused
     assert "位置" in refused  # the prompt again
+    for lat, lon in [("NaN", "106.6"), ("Infinity", "106.6"), ("北纬", "106.6")]:
+        assert "该位置无效" in (await phone.post(phone.location(me, lat, lon))).text
     assert await rows(app, "SELECT * FROM station_checkins") == []
     done = (await phone.post(phone.location(me, *AT_STATION))).text
     assert "已在桃园村服务站签到" in done
