@@ -34,7 +34,7 @@ from bot.domain.roles import ROLE_LABELS
 from bot.domain.shelf import parse_search
 from bot.domain.text import N_
 from bot.i18n import Translator, pick_language
-from bot.presenters.board import checkin_text, public_card, revoked_text
+from bot.presenters.board import checkin_text, operating_days_line, public_card, revoked_text
 from bot.presenters.shelf import none_waiting, parcel_line, shelf_text
 from bot.presenters.texts import entry_line, entry_saved, month_text, zone_name
 from bot.services.authz import Actor
@@ -364,7 +364,11 @@ class Conversation:
             return self._show(await self.services.forms.start(FORM_WORDS[word], ctx))
         month = MONTH.fullmatch(text)
         if month:  # 本月, 本月 2026-10, 本月 A-S1 (staff: a station in their scope)
-            return month_text(await run(_month_query(month.group(1)), self.actor), t), None
+            view = await run(_month_query(month.group(1)), self.actor)
+            # As Telegram's /month: the notice board's check-ins of that month added.
+            activity = c.BoardActivity(code=view.station.code, period=str(view.period))
+            days = operating_days_line(await run(activity, self.actor), t)
+            return month_text(view, t) + "\n" + days, None
         shelf = SHELF.fullmatch(word)
         if shelf:  # 待取, 待取 2 (the second page)
             page = max(int(shelf.group(1) or 1) - 1, 0)
