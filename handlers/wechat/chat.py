@@ -385,6 +385,9 @@ class Conversation:
         submit = claims.SUBMIT.fullmatch(text)
         if submit:
             return await claims.submit(self, submit.group(1), None)
+        shown = claims.SHOW.fullmatch(text)
+        if shown:
+            return await claims.show(self, shown.group(1)), None
         answer = claims.ANSWER.fullmatch(text)
         if answer:
             return await claims.answer(self, answer.group(1), answer.group(2))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 CLAIM_WORDS = {"补贴", "申请补贴", "claim", "/claim"}
 LIST_WORDS = {"我的申请", "申请", "claims", "/claims"}
 SUBMIT = re.compile(r"\s*(?:提交|submit|/submit)(?:\s+(\S+))?\s*", re.IGNORECASE)
+SHOW = re.compile(r"\s*(?:申请|claim|/claim)\s+(\d+)\s*", re.IGNORECASE)
 ANSWER = re.compile(r"\s*(?:答复|/answer)\s+(\S+)\s+(.+)", re.DOTALL | re.IGNORECASE)
 
 # The same words as Telegram's where they fit; /submit works in WeChat too.
@@ -120,3 +121,9 @@ async def listing(conv: Conversation) -> str:
             parts.append(claim_card_text(card, t))
             parts.append(t(HOW_TO_ANSWER, number=card.claim.id))
     return "\n\n".join(parts)
+
+
+async def show(conv: Conversation, number: str) -> str:
+    """`申请 12`: one claim with its history, as Telegram's `/claim 12`."""
+    card = await conv.services.run(c.ShowClaim(int(number)), conv.actor)
+    return claim_card_text(card, conv.t, history=True)

@@ -147,6 +147,10 @@ async def test_a_keeper_files_with_a_photo_and_hears_staffs_decision_on_wechat(
     assert "已提交" in await phone.say(me, "提交")
     mine = await phone.say(me, "我的申请")
     assert f"#{number}" in mine and "已提交" in mine, mine
+    card = await phone.say(me, f"申请 {number}")
+    assert "凭证：1 个文件" in card and "3 件 × 2.00 元" in card, card
+    missing = await phone.say(me, "申请 999")
+    assert missing == "没有 #999 号申请。", missing
     # Staff approve in Telegram; the decision reaches the keeper on WeChat (the outbox).
     staff = await people.register(200, Role.COUNTY_STAFF, "A", language="en")
     queue = await chat.send(staff, "/claims")
@@ -179,6 +183,14 @@ async def test_staffs_question_is_answered_on_wechat(app, wechat, clock, chat, p
     assert f"申请 #{number} 已重新提交" in answered, answered
     [claim] = await rows(app, f"SELECT state FROM claims WHERE id = {number}")
     assert claim["state"] == "submitted"
+    # Another station's keeper sees neither the claim nor it in their list.
+    token = await wechat.invite("A-S2", key="cli:o-other")
+    await phone.post(phone.event("o-other", "subscribe", f"qrscene_{token}"))
+    assert (peek := await phone.say("o-other", f"申请 {number}")) == "这不在您负责的范围内。", peek
+    assert "您还没有补贴申请" in await phone.say("o-other", "我的申请")
+    assert (
+        other := await phone.say("o-other", f"答复 {number} 我来答")
+    ) == "这不在您负责的范围内。", other
     # A bad number is explained; a photo with no draft open is not taken for anything.
     assert "/submit 12" in await phone.say(me, "提交 x")
     assert "答复 12" in await phone.say(me, "答复 x 好的")
