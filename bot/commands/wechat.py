@@ -1,6 +1,8 @@
-"""`python -m bot wechat menu|invite`: the Official Account's custom menu, and invites as
-WeChat parametric QR codes (scanning one follows the account and binds the scanner, the
-same invite tokens and use case as the Telegram deep links)."""
+"""`python -m bot wechat menu|invite|station-qr`: the Official Account's custom menu,
+invites as WeChat parametric QR codes (scanning one follows the account and binds the
+scanner, the same invite tokens and use case as the Telegram deep links), and a station's
+notice-board code as a WeChat QR code (the same public code as the poster's deep link: a
+villager who scans it sees the public card, the station's keeper checks in)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from bot.bootstrap import build_app
 from bot.commands.invite import ROLES
 from bot.commands.keys import cli_key
 from bot.config import Settings
-from bot.domain.commands import CreateInvite
+from bot.domain.commands import CreateInvite, StationQrCode
 from bot.domain.errors import CunzhanError
 from bot.domain.text import N_
 from bot.i18n import Translator
@@ -28,6 +30,7 @@ MENU = [
     ]),
     (N_("Shelf"), "shelf"),
     (N_("My month"), [(N_("This month"), "month"), (N_("Latest entries"), "recent"),
+                   (N_("Check in"), "checkin"), (N_("My claims"), "claims"),
                    (N_("Help"), "help")]),
 ]  # fmt: skip
 
@@ -52,6 +55,10 @@ def add_wechat_parser(sub) -> None:
     invite = actions.add_parser("invite", help="an invite as a WeChat QR code (scan to bind)")
     invite.add_argument("role", choices=sorted(ROLES))
     invite.add_argument("code", nargs="?")
+    station = actions.add_parser(
+        "station-qr", help="a station's notice-board code as a WeChat QR code (permanent)"
+    )
+    station.add_argument("code", help="the station code, e.g. DEMO-S001")
 
 
 async def wechat(settings: Settings, args: argparse.Namespace) -> int:
@@ -72,6 +79,8 @@ async def wechat(settings: Settings, args: argparse.Namespace) -> int:
             await api.create_menu(menu_payload(t))
             print("menu published")
             return 0
+        if args.wechat_command == "station-qr":
+            return await _station_qr(app, api, args.code, t)
         try:
             created = await app.services.run(
                 CreateInvite(ROLES[args.role], args.code, request_key=cli_key("invite")),
@@ -90,3 +99,17 @@ async def wechat(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await api.close()
         await app.close()
+
+
+async def _station_qr(app, api, code: str, t: Translator) -> int:
+    """The station's live public code (issued now if it has none) as a permanent QR scene:
+    revoking the code (/revoke_qr) makes this one answer "no longer valid", as the poster."""
+    try:
+        qr = await app.services.run(StationQrCode(code, request_key=cli_key("qr")), CLI_ACTOR)
+    except CunzhanError as error:
+        print(t(error.text))
+        return 1
+    ticket = await api.create_qr(qr.code)  # QR_LIMIT_STR_SCENE: a poster does not expire
+    print(f"station: {qr.card.name} ({qr.card.code})  generation: {qr.generation}")
+    print(f"WeChat QR code: {SHOW_QR}{quote(ticket)}")
+    return 0

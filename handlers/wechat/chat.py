@@ -10,7 +10,8 @@ languages. Nothing here decides a business rule.
 Dialog kinds: `form` (a form session, possibly confirming), `line` (a one-line form with
 an unusual amount, waiting for 1/0), `parcels` (pickup matches to choose from), `parcel`
 (one parcel: 1 picked up, 2 returned), `return` (the reason of a return), `void` (a
-correction waiting for 1/0).
+correction waiting for 1/0), `checkin` (the station code was scanned: waiting for the
+location message), `evidence` (a claim's draft taking photos until 提交; claims.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from bot.domain import commands as c
+from bot.domain.board import ScanKind
 from bot.domain.errors import CunzhanError, InvalidInput
 from bot.domain.invites import looks_like_invite
 from bot.domain.links import normalise_link_code
@@ -31,6 +34,7 @@ from bot.domain.roles import ROLE_LABELS
 from bot.domain.shelf import parse_search
 from bot.domain.text import N_
 from bot.i18n import Translator, pick_language
+from bot.presenters.board import checkin_text, operating_days_line, public_card, revoked_text
 from bot.presenters.shelf import none_waiting, parcel_line, shelf_text
 from bot.presenters.texts import entry_line, entry_saved, month_text, zone_name
 from bot.services.authz import Actor
@@ -42,6 +46,7 @@ from bot.services.forms.text import (
     render_confirmation,
     render_question,
 )
+from handlers.wechat import claims
 from handlers.wechat.keys import request_key
 from handlers.wechat.protocol import Inbound
 
@@ -70,11 +75,33 @@ NOT_REGISTERED = N_(
 )
 WECHAT_HELP = N_(
     "Send: 入库 (parcel in), 寄件 (shipment), 销售 (sale), 代购 (proxy purchase), 代缴 "
-    "(services), 待取 (the shelf), 本月 (this month), 最近 (latest entries), 取消 (cancel). "
-    "One-line forms work too, e.g. 入 SF1234567890 张三 1234, 取 1234, 售 脆李 20斤 400."
+    "(services), 待取 (the shelf), 本月 (this month), 最近 (latest entries), 补贴 (subsidy "
+    "claim), 我的申请 (your claims), 签到 (check-in), 取消 (cancel). One-line forms work "
+    "too, e.g. 入 SF1234567890 张三 1234, 取 1234, 售 脆李 20斤 400."
 )
 NOT_UNDERSTOOD = N_("I did not understand that. Send 帮助 for what you can type.")
-MEDIA_LATER = N_("Photos and locations cannot be used here yet; please send text.")
+NOT_HERE = N_(
+    "That cannot be used here; please send text. Photos are for a waybill's number in a form "
+    "and for a claim's evidence."
+)
+# Check-ins (the notice board's station code scanned in WeChat, then a location message).
+CHECKIN_WORDS = {"签到", "checkin", "check-in", "/checkin"}
+HOW_TO_CHECK_IN = N_(
+    "To check in, scan your station's notice-board code with WeChat (扫一扫), then send "
+    "your location (＋ → 位置)."
+)
+SEND_LOCATION = N_("Check-in at {station}: send your location (＋ → 位置), or 取消.")
+NO_CHECKIN_WAITING = N_(
+    "No check-in is waiting for a location. To check in, scan your station's notice-board "
+    "code with WeChat (扫一扫), then send your location (＋ → 位置)."
+)
+# The same words as Telegram's (handlers/telegram/scans.py).
+OTHER_STATION = N_(
+    "This is the code of {station} ({code}), not your station. To check in, scan the poster "
+    "at your own station."
+)
+BAD_LOCATION = N_("That location is not valid. Share your location again.")
+INSPECT_IN_TELEGRAM = N_("Inspections of {station} are recorded in Telegram for now.")
 PICK_PARCEL = N_("Reply with the number of the parcel, or 0 to cancel.")
 PARCEL_ACTIONS = N_("Reply 1 if picked up, 2 to return it to the sender, 0 to cancel.")
 RETURN_REASON = N_("Why is it returned? Send the reason, e.g. 拒收 (refused).")
@@ -137,9 +164,11 @@ class Conversation:
         message: Inbound,
         t: Translator,
         pictured: list[str] | None = None,
+        evidence: Any = None,
     ):
         self.services, self.actor, self.message, self.t = services, actor, message, t
         self.pictured = pictured  # tracking numbers read from a photographed waybill
+        self.evidence = evidence  # a claim's photo, in the evidence store (None: not fetched)
         self.key = request_key(message.account, message.dedup_key)
         self.sent_at = datetime.fromtimestamp(message.created, UTC)
 
@@ -155,7 +184,7 @@ class Conversation:
     async def _turn(self, dialog):
         message = self.message
         if message.qr_scene is not None:
-            return await self._scanned(message.qr_scene), None
+            return await self._scanned(message.qr_scene)
         if message.kind == "event":
             if message.event == "subscribe":
                 return self._greeting(), None
@@ -169,9 +198,12 @@ class Conversation:
             return await self._text(message.content.strip(), dialog)
         if message.kind == "image" and self.actor.known and dialog and dialog.get("kind") == "form":
             return await self._photographed(dialog)
-        # location, voice, other pictures …: parsed (the message carries them) for check-ins
-        # and claims, which are not built here yet.
-        return self.t(MEDIA_LATER), dialog
+        if message.kind == "image" and self.actor.known and dialog and dialog["kind"] == "evidence":
+            return await claims.add_evidence(self, dialog, self.evidence)
+        if message.kind == "location":
+            return await self._located(dialog)
+        # voice, video, pictures outside a step that takes one …: nothing to do with them.
+        return self.t(NOT_HERE), dialog
 
     async def _photographed(self, dialog):
         """A waybill photo at the tracking-number step answers it, as typing would."""
@@ -185,11 +217,49 @@ class Conversation:
             reply = t(SEVERAL_NUMBERS, number=numbers[0]) + "\n" + reply
         return reply, dialog
 
-    # --- binding -------------------------------------------------------------------
-    async def _scanned(self, scene: str) -> str:
+    # --- binding, station codes, check-ins ------------------------------------------
+    async def _scanned(self, scene: str):
+        """An invite binds; anything else is a notice-board station code, which the core
+        reads for whoever scanned it (and refuses if it is not one)."""
+        if looks_like_invite(scene):
+            return await self._bind(scene), None
+        return await self._station_scan(scene)
+
+    async def _station_scan(self, payload: str):
         t = self.t
-        if not looks_like_invite(scene):
-            return t("This link is not recognised. Ask county staff for a new QR code.")
+        scan = await self.services.run(c.ScanStation(payload), self.actor)
+        card = scan.card
+        if scan.kind is ScanKind.REVOKED:
+            return revoked_text(card, scan.profile, scan.keeper_name, t), None
+        if scan.kind is ScanKind.OTHER_STATION:
+            return t(OTHER_STATION, station=card.name, code=card.code), None
+        if scan.kind is ScanKind.CHECK_IN:
+            prompt = t(SEND_LOCATION, station=card.name)
+            return prompt, {"kind": "checkin", "payload": payload, "prompt": prompt}
+        card_text = public_card(card, scan.profile, scan.keeper_name, t)
+        if scan.kind is ScanKind.INSPECTION:
+            return card_text + "\n\n" + t(INSPECT_IN_TELEGRAM, station=card.name), None
+        return card_text, None
+
+    async def _located(self, dialog):
+        """A location message: the awaited check-in's, or a word on how to check in."""
+        t, spot = self.t, self.message.location
+        if not self.actor.known:
+            return t(NOT_REGISTERED), None
+        if not dialog or dialog.get("kind") != "checkin":
+            return t(NO_CHECKIN_WAITING), dialog
+        try:
+            lat = round(Decimal(spot.latitude) * 1_000_000) if spot else None
+            lon = round(Decimal(spot.longitude) * 1_000_000) if spot else None
+        except (InvalidOperation, ValueError, OverflowError):  # NaN, Infinity, not a number
+            lat = lon = None
+        if lat is None or lon is None:
+            raise InvalidInput(BAD_LOCATION)
+        command = c.CheckInAtStation(dialog["payload"], lat, lon, request_key=self.key)
+        return checkin_text(await self.services.run(command, self.actor), t), None
+
+    async def _bind(self, scene: str) -> str:
+        t = self.t
         name = f"微信用户{self.message.openid[-4:]}"
         redeemed = await self.services.run(
             c.RedeemInvite(
@@ -277,6 +347,8 @@ class Conversation:
         t = self.t
         if not dialog:
             return t("Nothing to cancel.")
+        if dialog.get("kind") == "evidence":
+            return t(claims.DRAFT_KEPT, number=dialog["claim"])
         saved = (dialog.get("session") or {}).get("saved", 0)
         if saved:
             return t(
@@ -292,7 +364,11 @@ class Conversation:
             return self._show(await self.services.forms.start(FORM_WORDS[word], ctx))
         month = MONTH.fullmatch(text)
         if month:  # 本月, 本月 2026-10, 本月 A-S1 (staff: a station in their scope)
-            return month_text(await run(_month_query(month.group(1)), self.actor), t), None
+            view = await run(_month_query(month.group(1)), self.actor)
+            # As Telegram's /month: the notice board's check-ins of that month added.
+            activity = c.BoardActivity(code=view.station.code, period=str(view.period))
+            days = operating_days_line(await run(activity, self.actor), t)
+            return month_text(view, t) + "\n" + days, None
         shelf = SHELF.fullmatch(word)
         if shelf:  # 待取, 待取 2 (the second page)
             page = max(int(shelf.group(1) or 1) - 1, 0)
@@ -300,6 +376,21 @@ class Conversation:
             return shown, None
         if word in RECENT_WORDS:
             return await self._recent(), None
+        if word in CHECKIN_WORDS:
+            return t(HOW_TO_CHECK_IN), None
+        if word in claims.CLAIM_WORDS:
+            return await claims.start(self)
+        if word in claims.LIST_WORDS:
+            return await claims.listing(self), None
+        submit = claims.SUBMIT.fullmatch(text)
+        if submit:
+            return await claims.submit(self, submit.group(1), None)
+        shown = claims.SHOW.fullmatch(text)
+        if shown:
+            return await claims.show(self, shown.group(1)), None
+        answer = claims.ANSWER.fullmatch(text)
+        if answer:
+            return await claims.answer(self, answer.group(1), answer.group(2))
         void = VOID.fullmatch(text)
         if void:
             return await self._void(void.group(1), void.group(2).strip())
@@ -373,6 +464,14 @@ class Conversation:
             if len(text.strip()) < 2:
                 return dialog["prompt"], dialog
             return await self._close(dialog["id"], True, text.strip()[:200]), None
+        if kind == "checkin":  # waiting for the location: a word does not answer it
+            return dialog["prompt"], dialog
+        if kind == "evidence":  # a draft taking photos: 提交 submits it; other words work
+            submit = claims.SUBMIT.fullmatch(text)
+            if submit:
+                return await claims.submit(self, submit.group(1), dialog)
+            reply, opened = await self._command(text, text.lower())
+            return reply, opened if opened is not None else dialog
         if kind == "void":
             answer = confirmed(text)
             if answer is None:
@@ -405,6 +504,8 @@ class Conversation:
     async def _finish(self, done: Finished):
         key = request_key(self.actor.external_id, done.session.nonce)
         command = dataclasses.replace(done.command, request_key=key, occurred_at=self.sent_at)
+        if isinstance(command, c.FileClaim):
+            return await claims.filed(self, command)
         saved = entry_saved(await self.services.run(command, self.actor), self.t)
         if done.next_session is None:
             return saved, None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from adapters.evidence import EvidenceStore, Stored
 from bot.domain import commands as c
 from bot.domain.clock import Clock
 from bot.i18n import Translator, pick_language
@@ -31,7 +32,7 @@ from bot.services.ports import UnitOfWork
 from handlers.wechat import CHANNEL
 from handlers.wechat.chat import Conversation
 from handlers.wechat.client import WeChatApi
-from handlers.wechat.media import tracking_numbers, wants_picture
+from handlers.wechat.media import keep_evidence, tracking_numbers, wants_evidence, wants_picture
 from handlers.wechat.protocol import Inbound
 from storage.repositories.wechat import SqlWeChatRepo
 from storage.uow import SqlUnitOfWorkFactory
@@ -81,8 +82,9 @@ class WeChatInbound:
         default_language: str,
         dialog_idle: timedelta = timedelta(minutes=30),
         api: WeChatApi | None = None,  # to download pictures; None: pictures are not read
+        evidence: EvidenceStore | None = None,  # where claims' photos are kept
     ) -> None:
-        self.api = api
+        self.api, self.evidence = api, evidence
         self.uow, self.services, self.clock = uow, services, clock
         self.account, self.default_language = account, default_language
         self.dialog_idle = dialog_idle
@@ -93,7 +95,7 @@ class WeChatInbound:
         then the reply is stored as going through the customer-service API, so a retry
         reaching another process does not answer it passively as well."""
         key = message.dedup_key
-        pictured = await self._picture(message)
+        pictured, evidence = await self._picture(message)
         async with self.uow(write=True) as uow:
             repo = SqlWeChatRepo(uow.connection)
             now = self.clock.now()
@@ -110,7 +112,7 @@ class WeChatInbound:
             actor = await self.services.who(CHANNEL, message.openid, uow)
             t = Translator(pick_language(actor.language, self.default_language))
             joined = JoinedServices(self.services, uow)
-            turn = await Conversation(joined, actor, message, t, pictured).turn(dialog)
+            turn = await Conversation(joined, actor, message, t, pictured, evidence).turn(dialog)
             new = json.dumps(turn.dialog, ensure_ascii=False) if turn.dialog else None
             if new != raw or (new and stale):
                 await repo.set_dialog(self.account, message.openid, new, now)
@@ -120,16 +122,20 @@ class WeChatInbound:
             self.commits += 1
         return Handled(turn.reply, delivery=delivery)
 
-    async def _picture(self, message: Inbound) -> list[str] | None:
+    async def _picture(self, message: Inbound) -> tuple[list[str] | None, Stored | None]:
         """A photographed waybill's numbers, when the keeper's form is at a step that takes
-        one (read and downloaded before the transaction opens)."""
+        one; a claim's photo, stored, when a draft takes evidence (read, downloaded and
+        stored before the transaction opens)."""
         if message.kind != "image" or not message.media_id or self.api is None:
-            return None
+            return None, None
         async with self.uow() as uow:
             raw, _ = await SqlWeChatRepo(uow.connection).dialog(self.account, message.openid)
-        if not wants_picture(json.loads(raw) if raw else None, self.services.forms):
-            return None
-        return await tracking_numbers(self.api, message.media_id)
+        dialog = json.loads(raw) if raw else None
+        if wants_evidence(dialog) and self.evidence is not None:
+            return None, await keep_evidence(self.api, self.evidence, message.media_id)
+        if not wants_picture(dialog, self.services.forms):
+            return None, None
+        return await tracking_numbers(self.api, message.media_id), None
 
     async def mark_delivery(self, message: Inbound, *, sent: bool) -> None:
         """The late reply went through the customer-service API (`sent`), or could not:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
+from adapters.evidence import EvidenceStore
 from bot.bootstrap import App
 from bot.config import Settings
 from handlers.wechat.client import Account, WeChatApi
@@ -56,6 +58,7 @@ def build_front_end(app: App) -> WeChatFrontEnd:
         settings.default_language,
         dialog_idle=app.dialog_idle,
         api=api,
+        evidence=EvidenceStore(Path(settings.evidence_dir)),
     )
     return WeChatFrontEnd(WeChatWebhook(config, inbound, api), api)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
+from adapters.evidence import EvidenceStore
 from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
 from bot.services.bus import Services
@@ -43,7 +45,13 @@ class WeChatStack:
 
 @asynccontextmanager
 async def running_wechat(
-    engine, clock, *, safe: bool = True, reply_within: float = 4.0, services=None
+    engine,
+    clock,
+    *,
+    safe: bool = True,
+    reply_within: float = 4.0,
+    services=None,
+    evidence_dir=None,
 ):
     uow = SqlUnitOfWorkFactory(engine)
     services = services or Services(uow, Env(clock, b"wechat-test-key"))
@@ -51,7 +59,8 @@ async def running_wechat(
     now = lambda: clock.now().timestamp()  # noqa: E731 — the services' clock signs too
     async with FakeWeChatApi(APPID, SECRET) as fake:
         api = WeChatApi(Account(APPID, SECRET, fake.base_url), uow, clock)
-        inbound = WeChatInbound(uow, services, clock, APPID, "zh", api=api)
+        evidence = EvidenceStore(Path(evidence_dir)) if evidence_dir else None
+        inbound = WeChatInbound(uow, services, clock, APPID, "zh", api=api, evidence=evidence)
         config = WebhookConfig(TOKEN, cipher, reply_within=reply_within, now=now)
         webhook = WeChatWebhook(config, inbound, api)
         runner = web.AppRunner(webhook.app())

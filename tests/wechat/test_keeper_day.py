@@ -9,7 +9,9 @@ from aiogram import Bot
 
 from bot.bootstrap import build_app
 from bot.config import Settings
+from bot.domain.commands import StationQrCode
 from bot.domain.roles import Role
+from bot.services.invites import CLI_ACTOR
 from handlers.telegram import build_dispatcher
 from tests.support.chat import ChatDriver, RecordingSession
 from tests.support.network import seed_network
@@ -88,6 +90,11 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     assert "1. 电商平台" in await say("400")
     assert "金额：400 元" in await say("2")
     assert "脆李 20斤 400 元 直播" in await say("1")
+    # A check-in: the station's notice-board code scanned in WeChat, then a location.
+    qr = await app.services.run(StationQrCode("A-S1", request_key="cli:qr"), CLI_ACTOR)
+    await phone.post(phone.event(me, "SCAN", qr.code))
+    checked = (await phone.post(phone.location(me, "29.124000", "106.655000"))).text
+    assert "已通过位置核验" in checked, checked
     # A wrong sale, corrected: the void shows the entry and waits for 1; 9 is not an answer.
     assert "#6" in await say("售 苹果 10斤 80")
     preview = await say("作废 6 金额输错")
@@ -98,6 +105,7 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     # The month: three parcels in, one out, the sale counted, the voided one not.
     month = await say("本月")
     assert "入库：3 · 已取：1" in month and "上行：400 / 1,000 元" in month
+    assert "营业天数（扫码签到）：1 天，其中 1 天通过位置核验" in month, month
     assert "2026-10" in await say("本月 2026-10")  # an earlier month
     assert "这不在您负责的范围内" in await say("本月 A-S3")  # another station: refused
     # English on request, the same texts as Telegram's.
@@ -107,6 +115,7 @@ async def test_a_keepers_day_over_wechat_shows_in_telegram(app, wechat, chat, pe
     staff = await people.register(7001, Role.COUNTY_STAFF, "A")
     sent = await chat.send(staff, "/month A-S1")
     assert "入库：3 · 已取：1" in sent.text and "上行：400 / 1,000 元" in sent.text
+    assert "营业天数（扫码签到）：1 天，其中 1 天通过位置核验" in sent.text  # the same check-in
 
 
 async def test_one_keeper_on_telegram_and_wechat_is_one_person(app, wechat, chat, people):

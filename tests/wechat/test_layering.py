@@ -21,6 +21,10 @@ ALLOWED_CORE = {
     "bot.presenters.shelf", "bot.presenters.texts", "bot.services.authz", "bot.services.bus",
     "bot.services.forms", "bot.services.forms.text", "bot.services.ports",
     "bot.services.notice_texts", "bot.domain.links",
+    # check-ins, station codes and claims over WeChat: the scan's kind, the claim states
+    # (to word them), and their presenters
+    "bot.domain.board", "bot.domain.claims", "bot.presenters.board", "bot.presenters.claims",
+    "bot.domain.money",
 }  # fmt: skip
 
 

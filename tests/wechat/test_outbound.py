@@ -169,3 +169,19 @@ async def test_the_menu_and_an_invite_qr_from_the_cli(tmp_path, clock):
         month = await phone.post(phone.event("o-new", "CLICK", "month"))
         assert "桃园村服务站" in month.text and "上行" in month.text
         assert "数量" in await phone.say("o-new", "脆李")  # the sale goes on
+        # A station's notice-board code as a permanent WeChat QR code: the scene is the
+        # station's public code; a villager who scans it sees the public card.
+        done = await asyncio.to_thread(cli, env, "wechat", "station-qr", "A-S1")
+        assert done.returncode == 0 and "showqrcode?ticket=" in done.stdout, done.stderr
+        assert "桃园村服务站" in done.stdout and SECRET not in done.stdout + done.stderr
+        scene = stack.fake.qr_scenes[-1]
+        assert scene.startswith("s_")
+        card = await phone.post(phone.event("o-villager", "subscribe", f"qrscene_{scene}"))
+        assert "桃园村服务站" in card.text and "A-S1" not in card.text
+        # The menu's check-in and claims buttons are their words too.
+        assert {"checkin", "claims"} <= {b["key"] for b in menu[2]["sub_button"]}
+        assert "扫一扫" in (await phone.post(phone.event("o-new", "CLICK", "checkin"))).text
+        listed = await phone.post(phone.event("o-new", "CLICK", "claims"))
+        assert "您还没有补贴申请" in listed.text, listed.text
+        unknown = await asyncio.to_thread(cli, env, "wechat", "station-qr", "A-S99")
+        assert unknown.returncode == 1
