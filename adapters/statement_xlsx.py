@@ -5,8 +5,8 @@ into the file with flat memory, at about 6 µs a row where pure-Python XlsxWrite
 about 35 (benchmarks/claims.py).
 
 The writer is synchronous and pulls rows from a generator; it runs in a worker thread and
-that generator asks the event loop for the next batch of the (async) cursor, so the loop
-stays free and only one batch is in memory at a time.
+that generator asks the event loop for the next batch of the (async) cursor while it
+writes the current one, so the loop stays free and two batches at most are in memory.
 
 Amounts are written twice: yuan as a number formatted 0.00 for reading, and integer fen
 for exact sums (a spreadsheet's numbers are binary floats)."""
@@ -89,7 +89,10 @@ async def write_statement(statement: Statement, path: Path, t: Translator) -> in
 
     def parcel_rows() -> Iterator[dict]:
         nonlocal count
-        while batch := asyncio.run_coroutine_threadsafe(anext(batches), loop).result():
+        # The next batch is fetched (on the event loop) while this one is written.
+        pending = asyncio.run_coroutine_threadsafe(anext(batches), loop)
+        while batch := pending.result():
+            pending = asyncio.run_coroutine_threadsafe(anext(batches), loop)
             count += len(batch)
             for line in batch:
                 yield {
@@ -99,7 +102,7 @@ async def write_statement(statement: Statement, path: Path, t: Translator) -> in
                     parcel_heads[3]: line.tracking_no,
                     parcel_heads[4]: line.product or "",
                     parcel_heads[5]: line.weight_g or 0,
-                    parcel_heads[6]: line.occurred_at.astimezone(zone).strftime("%Y-%m-%d"),
+                    parcel_heads[6]: line.occurred_at.astimezone(zone).date().isoformat(),
                     parcel_heads[7]: line.amount_fen / 100,
                     parcel_heads[8]: line.amount_fen,
                 }

@@ -535,6 +535,14 @@ class ClaimRepo(Protocol):
         """(station, parcel, the approved claim its tracking number backs or None) for every
         upstream shipment of the county's month, by station and entry, streamed."""
 
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        """(station, upstream parcels, parcels that count) for each station of the county's
+        month with upstream shipments, by station: what `per_parcel_working` counts (not
+        voided, an eligible product, at least the weight, a tracking number not behind an
+        approved claim, each tracking number once), as one aggregate query."""
+
     def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
         """Every parcel behind the approved and paid claims of the county's month, by claim
         and entry, streamed (a county's month can hold a million of them)."""

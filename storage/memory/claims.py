@@ -353,6 +353,23 @@ class MemoryClaimRepo:
                 line.amount_fen,
             )
 
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        seen: dict[int, set[str]] = {}
+        parcels: dict[int, int] = {}
+        async for station_id, parcel, owner in self.county_upstream_parcels(county_id, period):
+            parcels[station_id] = parcels.get(station_id, 0) + 1
+            counted = seen.setdefault(station_id, set())
+            if (
+                not parcel.voided
+                and parcel.product in eligible
+                and (parcel.weight_g or 0) >= min_weight_g
+                and owner is None
+            ):
+                counted.add(parcel.tracking_no)
+        return [(s, parcels[s], len(seen[s])) for s in sorted(parcels)]
+
     async def county_upstream_parcels(
         self, county_id: int, period: str
     ) -> AsyncIterator[tuple[int, Parcel, int | None]]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain.claims import (
@@ -366,6 +366,41 @@ class SqlClaimRepo(Repo):
         async for rows in result.partitions():
             for row in rows:
                 yield StatementLine(*row)
+
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        le = ledger_entries
+        reversal = aliased(le, name="reversal")
+        counts = and_(
+            reversal.c.id.is_(None),
+            products.c.name.in_(sorted(eligible)),
+            func.coalesce(le.c.weight_g, 0) >= min_weight_g,
+            approved_parcels.c.tracking_no.is_(None),
+        )
+        query = (
+            select(
+                le.c.station_id,
+                func.count(),
+                # Each tracking number once, as the working's `seen`: a repeat never counts.
+                func.count(func.distinct(case((counts, func.coalesce(le.c.tracking_no, ""))))),
+            )
+            .select_from(
+                le.outerjoin(products, products.c.id == le.c.product_id)
+                .outerjoin(reversal, reversal.c.reverses_id == le.c.id)
+                .outerjoin(approved_parcels, approved_parcels.c.tracking_no == le.c.tracking_no)
+            )
+            .where(
+                le.c.period == period,
+                le.c.kind == EntryKind.UPSTREAM_SHIPMENT.value,
+                le.c.reverses_id.is_(None),
+                le.c.station_id.in_(county_station_ids(county_id)),
+            )
+            .group_by(le.c.station_id)
+            .order_by(le.c.station_id)
+        )
+        rows = (await self.conn.execute(query)).all()
+        return [(station, parcels, counted) for station, parcels, counted in rows]
 
     async def county_upstream_parcels(
         self, county_id: int, period: str
