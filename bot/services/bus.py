@@ -91,6 +91,7 @@ USE_CASES: dict[type, UseCase] = {
     c.ShowClaim: claim_review.show_claim,
     c.ClaimStatement: claim_statement.claim_statement,
     c.ClaimForecast: claim_forecast.claim_forecast,
+    c.StationClaimStatement: claim_statement.station_claim_statement,  # issue 10, part 2
     # the notice board (issue 11)
     c.StationQrCode: board_codes.station_qr,
     c.RevokeStationQr: board_codes.revoke_station_qr,

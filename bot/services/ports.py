@@ -543,9 +543,11 @@ class ClaimRepo(Protocol):
         voided, an eligible product, at least the weight, a tracking number not behind an
         approved claim, each tracking number once), as one aggregate query."""
 
-    def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
-        """Every parcel behind the approved and paid claims of the county's month, by claim
-        and entry, streamed (a county's month can hold a million of them)."""
+    def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
+        """Every parcel behind the approved and paid claims of the county's month (or of one
+        station's), by claim and entry, streamed (a county's month can hold a million)."""
 
 
 # --- the notice board (issue 11) --------------------------------------------------------

@@ -333,10 +333,14 @@ class MemoryClaimRepo:
                 totals[e.period] += e.parcel_count
         return [totals[p] for p in periods]
 
-    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+    async def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
         for line in self.tx.rows("claim_lines"):
             claim = self.tx.get("claims", line.claim_id)
             if (claim.county_id, claim.period) != (county_id, period):
+                continue
+            if station_id is not None and claim.station_id != station_id:
                 continue
             if claim.state not in SPENT or line.amount_fen <= 0:
                 continue

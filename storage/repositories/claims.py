@@ -333,7 +333,9 @@ class SqlClaimRepo(Repo):
         found = {row[0]: int(row[1]) for row in await self.conn.execute(query)}
         return [found.get(period, 0) for period in periods]
 
-    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+    async def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
         le = ledger_entries
         query = (
             select(
@@ -360,6 +362,8 @@ class SqlClaimRepo(Repo):
             )
             .order_by(claim_lines.c.claim_id, claim_lines.c.entry_id)
         )
+        if station_id is not None:
+            query = query.where(claims.c.station_id == station_id)
         # A server-side cursor: rows reach the writer as they come, memory stays flat.
         result = await self.conn.stream(query.execution_options(yield_per=5000))
         # A batch per await, not a row: each await is a thread hop on SQLite.
