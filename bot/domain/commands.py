@@ -612,3 +612,13 @@ class StationClaimStatement(Query):
 
     period: str
     station_code: str | None = None
+
+
+# --- subsidy claims: the payable account per county and fund (issue 10, part 3) ---------
+
+
+@dataclass(frozen=True)
+class SubsidyAccount(Query):
+    """A county's subsidy accounts, one per fund: owed (approved) and settled (paid)."""
+
+    county_code: str

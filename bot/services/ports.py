@@ -25,6 +25,7 @@ from bot.domain.claims import (
     ClaimLine,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
@@ -534,6 +535,17 @@ class ClaimRepo(Protocol):
     ) -> AsyncIterator[tuple[int, Parcel, int | None]]:
         """(station, parcel, the approved claim its tracking number backs or None) for every
         upstream shipment of the county's month, by station and entry, streamed."""
+
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        """The approved claim's payable line in its county's fund account."""
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        """Settle the claim's open payable line; False if it has none open."""
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        """The county's subsidy accounts, one per fund, by fund name."""
 
     async def county_parcel_counts(
         self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int

@@ -15,12 +15,13 @@ from bot.domain.claims import (
     ClaimState,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
 from bot.domain.ledger import EntryKind
 from storage.memory.rows import build
-from storage.memory.state import IntegrityError, Transaction
+from storage.memory.state import IntegrityError, Transaction, utc_now
 
 OPEN = (ClaimState.DRAFT.value, ClaimState.SUBMITTED.value, ClaimState.NEEDS_INFO.value)
 SPENT = (ClaimState.APPROVED.value, ClaimState.PAID.value)
@@ -73,6 +74,17 @@ class EvidenceRow:
     request_key: str
     media_type: str | None = None
     sent_by: int | None = None
+
+
+@dataclass(frozen=True)
+class PayableRow:
+    claim_id: int
+    county_id: int
+    fund: str
+    amount_fen: int
+    payable_at: datetime
+    settled_at: datetime | None = None
+    payment_ref: str | None = None
 
 
 class MemoryClaimRepo:
@@ -356,6 +368,36 @@ class MemoryClaimRepo:
                 entry.occurred_at,
                 line.amount_fen,
             )
+
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        self.tx.references("claims", claim_id, "claim_id")
+        self.tx.insert(
+            "subsidy_payables",
+            claim_id,
+            PayableRow(claim_id, county_id, fund, amount_fen, utc_now(now)),
+        )
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        line = self.tx.get("subsidy_payables", claim_id)
+        if line is None or line.settled_at is not None:
+            return False
+        self.tx.write("subsidy_payables")[claim_id] = replace(
+            line, settled_at=utc_now(now), payment_ref=payment_ref
+        )
+        return True
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        funds: dict[str, list[int]] = {}
+        for line in self.tx.rows("subsidy_payables"):
+            if line.county_id != county_id:
+                continue
+            total = funds.setdefault(line.fund, [0, 0, 0, 0])
+            at = 2 if line.settled_at is not None else 0
+            total[at] += 1
+            total[at + 1] += line.amount_fen
+        return [FundTotal(fund, *funds[fund]) for fund in sorted(funds)]
 
     async def county_parcel_counts(
         self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int

@@ -17,6 +17,7 @@ from bot.domain.claims import (
     ClaimState,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
@@ -32,6 +33,7 @@ from storage.schema import (
     ledger_entries,
     products,
     stations,
+    subsidy_payables,
 )
 
 OPEN = (ClaimState.DRAFT.value, ClaimState.SUBMITTED.value, ClaimState.NEEDS_INFO.value)
@@ -370,6 +372,44 @@ class SqlClaimRepo(Repo):
         async for rows in result.partitions():
             for row in rows:
                 yield StatementLine(*row)
+
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        await self.conn.execute(
+            insert(subsidy_payables).values(
+                claim_id=claim_id,
+                county_id=county_id,
+                fund=fund,
+                amount_fen=amount_fen,
+                payable_at=now,
+            )
+        )
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        done = await self.conn.execute(
+            update(subsidy_payables)
+            .where(subsidy_payables.c.claim_id == claim_id, subsidy_payables.c.settled_at.is_(None))
+            .values(settled_at=now, payment_ref=payment_ref)
+        )
+        return done.rowcount == 1
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        p = subsidy_payables
+        settled = p.c.settled_at.is_not(None)
+        query = (
+            select(
+                p.c.fund,
+                func.count(p.c.claim_id).filter(~settled),
+                func.coalesce(func.sum(p.c.amount_fen).filter(~settled), 0),
+                func.count(p.c.claim_id).filter(settled),
+                func.coalesce(func.sum(p.c.amount_fen).filter(settled), 0),
+            )
+            .where(p.c.county_id == county_id)
+            .group_by(p.c.fund)
+            .order_by(p.c.fund)
+        )
+        return [FundTotal(row[0], *map(int, row[1:])) for row in await self.conn.execute(query)]
 
     async def county_parcel_counts(
         self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
