@@ -796,3 +796,20 @@ channel_link_codes = Table(
     Column("used_by", String(120), nullable=True),
     Column("request_key", String(200), nullable=True, unique=True),
 )
+
+# --- subsidy payables (issue 10, part 3) -------------------------------------------------
+# The separate account per county and fund (专款专用、单独建账): an approved claim becomes one
+# payable line (its claim is the key, so approving twice cannot owe twice); paying the claim
+# settles the line with the payment reference. Lines are never deleted.
+subsidy_payables = Table(
+    "subsidy_payables",
+    metadata,
+    Column("claim_id", Integer, ForeignKey("claims.id"), primary_key=True),
+    Column("county_id", Integer, ForeignKey("counties.id"), nullable=False),
+    Column("fund", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("payable_at", UTCDateTime, nullable=False),
+    Column("settled_at", UTCDateTime, nullable=True),
+    Column("payment_ref", String(100), nullable=True),
+    Index("ix_subsidy_payables_county_fund", "county_id", "fund"),
+)

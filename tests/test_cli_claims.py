@@ -40,6 +40,9 @@ def test_list_and_statement(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "#1\tA-S1\tparcel\t2026-10\t6.00\t已批准" in out
     assert "#2\tA-S3\tparcel\t2026-10\t2.00\t已提交" in out and "2 claim(s)" in out
+    # The approved claim is a payable line of its fund's account; nothing settled yet.
+    account = "account 物流补贴专项: payable 6.00 yuan (1 line(s)), settled 0.00 yuan (0 line(s))"
+    assert account in out
     assert main(["claims", "list", "--county", "A", "--state", "approved"]) == 0
     assert "1 claim(s)" in capsys.readouterr().out
     assert main(["claims", "list", "--county", "A", "--state", "lost"]) == 1

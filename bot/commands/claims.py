@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.bootstrap import build_app
 from bot.config import Settings
-from bot.domain.commands import ClaimForecast, ClaimStatement, ListClaims
+from bot.domain.commands import ClaimForecast, ClaimStatement, ListClaims, SubsidyAccount
 from bot.domain.errors import CunzhanError
 from bot.domain.money import format_fen
 from bot.i18n import Translator
@@ -55,6 +55,13 @@ async def claims(settings: Settings, args: argparse.Namespace) -> int:
                     f"{format_fen(c.amount_fen)}\t{state_label(c.state, t)}\t{','.join(card.flags)}"
                 )
             print(f"{found.total} claim(s)")
+            # The county's subsidy accounts, one per fund (approved: payable; paid: settled).
+            for fund in await app.services.run(SubsidyAccount(args.county), CLI_ACTOR):
+                print(
+                    f"account {fund.fund}: payable {format_fen(fund.open_fen)} yuan "
+                    f"({fund.open_lines} line(s)), settled {format_fen(fund.settled_fen)} yuan "
+                    f"({fund.settled_lines} line(s))"
+                )
             return 0
         if args.claims_command == "forecast":
             result = await app.services.run(

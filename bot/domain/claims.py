@@ -387,3 +387,18 @@ class StatementLine:
     weight_g: int | None
     occurred_at: datetime
     amount_fen: int
+
+
+# --- the subsidy account per county and fund (issue 10, part 3) --------------------------
+
+
+@dataclass(frozen=True)
+class FundTotal:
+    """One fund's account in a county: what approved claims made payable and is still owed,
+    and what was settled by payment."""
+
+    fund: str
+    open_lines: int
+    open_fen: int
+    settled_lines: int
+    settled_fen: int

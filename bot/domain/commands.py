@@ -614,3 +614,26 @@ class ClaimForecast(Query):
     county_code: str
     rule_code: str
     period: str
+
+
+# --- subsidy claims: a station's own statement (issue 10, part 2) -----------------------
+
+
+@dataclass(frozen=True)
+class StationClaimStatement(Query):
+    """One station's claims of a month, as the county statement has them (same sheets, its
+    parcel lines streamed from the caller's unit of work). A keeper: their own station;
+    staff name a station in their scope."""
+
+    period: str
+    station_code: str | None = None
+
+
+# --- subsidy claims: the payable account per county and fund (issue 10, part 3) ---------
+
+
+@dataclass(frozen=True)
+class SubsidyAccount(Query):
+    """A county's subsidy accounts, one per fund: owed (approved) and settled (paid)."""
+
+    county_code: str

@@ -33,6 +33,7 @@ from bot.services.board import profile as board_profile
 from bot.services.board.forms import BOARD_FORMS
 from bot.services.claims import filing as claim_filing
 from bot.services.claims import forecast as claim_forecast
+from bot.services.claims import payables as claim_payables
 from bot.services.claims import review as claim_review
 from bot.services.claims import statement as claim_statement
 from bot.services.due import DueReport, run_due
@@ -91,6 +92,8 @@ USE_CASES: dict[type, UseCase] = {
     c.ShowClaim: claim_review.show_claim,
     c.ClaimStatement: claim_statement.claim_statement,
     c.ClaimForecast: claim_forecast.claim_forecast,
+    c.StationClaimStatement: claim_statement.station_claim_statement,  # issue 10, part 2
+    c.SubsidyAccount: claim_payables.subsidy_account,  # issue 10, part 3
     # the notice board (issue 11)
     c.StationQrCode: board_codes.station_qr,
     c.RevokeStationQr: board_codes.revoke_station_qr,

@@ -27,6 +27,7 @@ from bot.domain.claims import (
     ClaimLine,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
@@ -537,9 +538,30 @@ class ClaimRepo(Protocol):
         """(station, parcel, the approved claim its tracking number backs or None) for every
         upstream shipment of the county's month, by station and entry, streamed."""
 
-    def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
-        """Every parcel behind the approved and paid claims of the county's month, by claim
-        and entry, streamed (a county's month can hold a million of them)."""
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        """The approved claim's payable line in its county's fund account."""
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        """Settle the claim's open payable line; False if it has none open."""
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        """The county's subsidy accounts, one per fund, by fund name."""
+
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        """(station, upstream parcels, parcels that count) for each station of the county's
+        month with upstream shipments, by station: what `per_parcel_working` counts (not
+        voided, an eligible product, at least the weight, a tracking number not behind an
+        approved claim, each tracking number once), as one aggregate query."""
+
+    def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
+        """Every parcel behind the approved and paid claims of the county's month (or of one
+        station's), by claim and entry, streamed (a county's month can hold a million)."""
 
 
 # --- the notice board (issue 11) --------------------------------------------------------

@@ -1,16 +1,19 @@
 """Subsidy claims in Telegram: the keeper's claim form (the core's form engine), evidence
 photos into the evidence store, submit, answer staff's questions; county staff's review
-queue with approve / reject / ask buttons; payment marked in a batch.
+queue with approve / reject / ask buttons; payment marked in a batch; a station's own
+statement of a month sent as the .xlsx file (/claims_statement).
 
 Thin: every decision is the core's (bot.services.claims); texts are bot.presenters.claims.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from aiogram import Bot, F
@@ -18,10 +21,11 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from adapters.evidence import EvidenceStore
+from adapters.statement_xlsx import write_statement
 from bot.config import Settings
 from bot.domain.claims import ClaimState, ClaimStep
 from bot.domain.commands import (
@@ -31,6 +35,7 @@ from bot.domain.commands import (
     ListClaims,
     MarkClaimsPaid,
     ShowClaim,
+    StationClaimStatement,
     SubmitClaim,
 )
 from bot.domain.errors import InvalidInput
@@ -57,6 +62,10 @@ CHECK = {"action": Action.CHECK_CLAIM}
 SHOWN = 10  # claims shown as cards with buttons per /claims
 SHOW_USAGE = N_("Write it like: /claim 12 — the claim number from /claims.")
 SUBMIT_USAGE = N_("Write it like: /submit 12 — the claim number from /claims.")
+STATEMENT_USAGE = N_(
+    "Write it like: /claims_statement 2026-10 — the month; staff add the station code: "
+    "/claims_statement 2026-10 A-S1."
+)
 PAID_USAGE = N_(
     "Write it like: /claims_paid 2026-11-财政-0042 12 13 14 — the payment reference, then "
     "the claim numbers."
@@ -303,6 +312,40 @@ async def answer_text(
 
 
 # --- lists and review --------------------------------------------------------------------
+
+
+@router.message(Command("claims_statement"), flags=VIEW)
+async def station_statement(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+) -> None:
+    """A station's own statement as the .xlsx file the county's has (same writer)."""
+    words = (command.args or "").split()
+    if not words or len(words) > 2:
+        await message.answer(t(STATEMENT_USAGE))
+        return
+    statement = await services.run(StationClaimStatement(*words), actor)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "statement.xlsx"
+        lines = await write_statement(statement, path, t)  # streams from the update's uow
+        data = await asyncio.to_thread(path.read_bytes)
+    await bot.send_document(
+        message.chat.id,
+        BufferedInputFile(data, filename=f"{statement.station_code}-{statement.period}.xlsx"),
+        caption=t(
+            "Subsidy statement of {station} for {month}: {claims} claim(s), {approved} yuan "
+            "approved, {lines} parcel line(s).",
+            station=statement.station_code,
+            month=statement.period,
+            claims=len(statement.claims),
+            approved=format_fen(statement.approved_fen),
+            lines=lines,
+        ),
+    )
 
 
 @router.message(Command("claims"), flags=VIEW)

@@ -208,6 +208,18 @@ COMMANDS += (
 )
 
 
+COMMANDS += (
+    # subsidy claims: a station's own statement as a file (issue 10, part 2)
+    Command(
+        "claims_statement",
+        N_("A station's subsidy statement of a month, as an Excel file: /claims_statement <month>"),
+        Action.VIEW_CLAIMS,
+        example="/claims_statement 2026-10",
+        desk_example="/claims_statement 2026-10 DEMO-S001",
+    ),
+)
+
+
 def commands_for(actor: Actor) -> list[Command]:
     return [c for c in COMMANDS if c.action is None or can(actor, c.action)]
 

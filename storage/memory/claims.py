@@ -15,12 +15,13 @@ from bot.domain.claims import (
     ClaimState,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
 from bot.domain.ledger import EntryKind
 from storage.memory.rows import build
-from storage.memory.state import IntegrityError, Transaction
+from storage.memory.state import IntegrityError, Transaction, utc_now
 
 OPEN = (ClaimState.DRAFT.value, ClaimState.SUBMITTED.value, ClaimState.NEEDS_INFO.value)
 SPENT = (ClaimState.APPROVED.value, ClaimState.PAID.value)
@@ -73,6 +74,17 @@ class EvidenceRow:
     request_key: str
     media_type: str | None = None
     sent_by: int | None = None
+
+
+@dataclass(frozen=True)
+class PayableRow:
+    claim_id: int
+    county_id: int
+    fund: str
+    amount_fen: int
+    payable_at: datetime
+    settled_at: datetime | None = None
+    payment_ref: str | None = None
 
 
 class MemoryClaimRepo:
@@ -333,10 +345,14 @@ class MemoryClaimRepo:
                 totals[e.period] += e.parcel_count
         return [totals[p] for p in periods]
 
-    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+    async def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
         for line in self.tx.rows("claim_lines"):
             claim = self.tx.get("claims", line.claim_id)
             if (claim.county_id, claim.period) != (county_id, period):
+                continue
+            if station_id is not None and claim.station_id != station_id:
                 continue
             if claim.state not in SPENT or line.amount_fen <= 0:
                 continue
@@ -352,6 +368,53 @@ class MemoryClaimRepo:
                 entry.occurred_at,
                 line.amount_fen,
             )
+
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        self.tx.references("claims", claim_id, "claim_id")
+        self.tx.insert(
+            "subsidy_payables",
+            claim_id,
+            PayableRow(claim_id, county_id, fund, amount_fen, utc_now(now)),
+        )
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        line = self.tx.get("subsidy_payables", claim_id)
+        if line is None or line.settled_at is not None:
+            return False
+        self.tx.write("subsidy_payables")[claim_id] = replace(
+            line, settled_at=utc_now(now), payment_ref=payment_ref
+        )
+        return True
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        funds: dict[str, list[int]] = {}
+        for line in self.tx.rows("subsidy_payables"):
+            if line.county_id != county_id:
+                continue
+            total = funds.setdefault(line.fund, [0, 0, 0, 0])
+            at = 2 if line.settled_at is not None else 0
+            total[at] += 1
+            total[at + 1] += line.amount_fen
+        return [FundTotal(fund, *funds[fund]) for fund in sorted(funds)]
+
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        seen: dict[int, set[str]] = {}
+        parcels: dict[int, int] = {}
+        async for station_id, parcel, owner in self.county_upstream_parcels(county_id, period):
+            parcels[station_id] = parcels.get(station_id, 0) + 1
+            counted = seen.setdefault(station_id, set())
+            if (
+                not parcel.voided
+                and parcel.product in eligible
+                and (parcel.weight_g or 0) >= min_weight_g
+                and owner is None
+            ):
+                counted.add(parcel.tracking_no)
+        return [(s, parcels[s], len(seen[s])) for s in sorted(parcels)]
 
     async def county_upstream_parcels(
         self, county_id: int, period: str

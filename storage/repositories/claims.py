@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain.claims import (
@@ -17,6 +17,7 @@ from bot.domain.claims import (
     ClaimState,
     ClaimView,
     Evidence,
+    FundTotal,
     Parcel,
     StatementLine,
 )
@@ -32,6 +33,7 @@ from storage.schema import (
     ledger_entries,
     products,
     stations,
+    subsidy_payables,
 )
 
 OPEN = (ClaimState.DRAFT.value, ClaimState.SUBMITTED.value, ClaimState.NEEDS_INFO.value)
@@ -333,7 +335,9 @@ class SqlClaimRepo(Repo):
         found = {row[0]: int(row[1]) for row in await self.conn.execute(query)}
         return [found.get(period, 0) for period in periods]
 
-    async def statement_lines(self, county_id: int, period: str) -> AsyncIterator[StatementLine]:
+    async def statement_lines(
+        self, county_id: int, period: str, station_id: int | None = None
+    ) -> AsyncIterator[StatementLine]:
         le = ledger_entries
         query = (
             select(
@@ -360,12 +364,87 @@ class SqlClaimRepo(Repo):
             )
             .order_by(claim_lines.c.claim_id, claim_lines.c.entry_id)
         )
+        if station_id is not None:
+            query = query.where(claims.c.station_id == station_id)
         # A server-side cursor: rows reach the writer as they come, memory stays flat.
         result = await self.conn.stream(query.execution_options(yield_per=5000))
         # A batch per await, not a row: each await is a thread hop on SQLite.
         async for rows in result.partitions():
             for row in rows:
                 yield StatementLine(*row)
+
+    async def add_payable(
+        self, claim_id: int, county_id: int, fund: str, amount_fen: int, now: datetime
+    ) -> None:
+        await self.conn.execute(
+            insert(subsidy_payables).values(
+                claim_id=claim_id,
+                county_id=county_id,
+                fund=fund,
+                amount_fen=amount_fen,
+                payable_at=now,
+            )
+        )
+
+    async def settle_payable(self, claim_id: int, payment_ref: str, now: datetime) -> bool:
+        done = await self.conn.execute(
+            update(subsidy_payables)
+            .where(subsidy_payables.c.claim_id == claim_id, subsidy_payables.c.settled_at.is_(None))
+            .values(settled_at=now, payment_ref=payment_ref)
+        )
+        return done.rowcount == 1
+
+    async def fund_totals(self, county_id: int) -> list[FundTotal]:
+        p = subsidy_payables
+        settled = p.c.settled_at.is_not(None)
+        query = (
+            select(
+                p.c.fund,
+                func.count(p.c.claim_id).filter(~settled),
+                func.coalesce(func.sum(p.c.amount_fen).filter(~settled), 0),
+                func.count(p.c.claim_id).filter(settled),
+                func.coalesce(func.sum(p.c.amount_fen).filter(settled), 0),
+            )
+            .where(p.c.county_id == county_id)
+            .group_by(p.c.fund)
+            .order_by(p.c.fund)
+        )
+        return [FundTotal(row[0], *map(int, row[1:])) for row in await self.conn.execute(query)]
+
+    async def county_parcel_counts(
+        self, county_id: int, period: str, eligible: frozenset[str], min_weight_g: int
+    ) -> list[tuple[int, int, int]]:
+        le = ledger_entries
+        reversal = aliased(le, name="reversal")
+        counts = and_(
+            reversal.c.id.is_(None),
+            products.c.name.in_(sorted(eligible)),
+            func.coalesce(le.c.weight_g, 0) >= min_weight_g,
+            approved_parcels.c.tracking_no.is_(None),
+        )
+        query = (
+            select(
+                le.c.station_id,
+                func.count(),
+                # Each tracking number once, as the working's `seen`: a repeat never counts.
+                func.count(func.distinct(case((counts, func.coalesce(le.c.tracking_no, ""))))),
+            )
+            .select_from(
+                le.outerjoin(products, products.c.id == le.c.product_id)
+                .outerjoin(reversal, reversal.c.reverses_id == le.c.id)
+                .outerjoin(approved_parcels, approved_parcels.c.tracking_no == le.c.tracking_no)
+            )
+            .where(
+                le.c.period == period,
+                le.c.kind == EntryKind.UPSTREAM_SHIPMENT.value,
+                le.c.reverses_id.is_(None),
+                le.c.station_id.in_(county_station_ids(county_id)),
+            )
+            .group_by(le.c.station_id)
+            .order_by(le.c.station_id)
+        )
+        rows = (await self.conn.execute(query)).all()
+        return [(station, parcels, counted) for station, parcels, counted in rows]
 
     async def county_upstream_parcels(
         self, county_id: int, period: str

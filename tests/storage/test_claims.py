@@ -345,3 +345,36 @@ async def test_a_township_check_first_where_the_policy_asks(world):
     assert (await decide(world, claim.id, "approve", "a3")).claim.state is ClaimState.APPROVED
     notices = await table_rows(world.uow, "outbox", kind="claim_decision")
     assert [json.loads(n["params"])["state"] for n in notices] == ["needs_info", "approved"]
+
+
+async def test_the_forecast_aggregate_counts_what_the_working_counts(world):
+    """The forecast's one aggregate query against `per_parcel_working` parcel by parcel:
+    voided, not produce, under the weight, a tracking number approved at another station."""
+    from bot.services.claims.forecast import county_workings
+    from bot.services.policy import default_policy
+
+    for n in range(4):
+        await ship(world, world.keeper, f"YT{n:013d}")
+    await ship(world, world.keeper, "YT9000000000", grams=300)
+    await ship(world, world.keeper, "YT9000000001", product="手机壳")
+    voided = await ship(world, world.keeper, "YT9000000002")
+    await world.services.run(VoidEntry(voided.entry.id, "输错了", request_key="v"), world.keeper)
+    await ship(world, world.other_keeper, "SF1000000000")
+    await ship(world, world.other_keeper, f"YT{0:013d}")  # the keeper's, approved below
+    await close_october(world)
+    claim = (await file(world)).claim
+    await submit(world, claim.id, "s1")
+    await decide(world, claim.id, "approve", "a1")
+
+    rule = default_policy().subsidy_rule("parcel")
+    terms = rule.terms()
+    async with world.uow() as uow:
+        counts = await uow.claims.county_parcel_counts(
+            world.net.county_a, OCTOBER, terms.products, terms.min_weight_g
+        )
+        workings = [
+            (station, len(w.counted) + len(w.excluded), len(w.counted))
+            async for station, w in county_workings(uow, world.net.county_a, rule, OCTOBER)
+        ]
+    assert counts == workings
+    assert counts == [(world.net.station_a1, 7, 0), (world.net.station_a3, 2, 1)]

@@ -106,3 +106,30 @@ async def test_statement_totals_and_every_yuan_maps_to_a_ledger_parcel(world, tm
         per_claim[claim_id] += fen
     # … and the parcels add up to each per-parcel claim's amount, to the fen.
     assert dict(per_claim) == {big: 30_000, small: 200}
+
+
+async def test_a_station_statement_holds_only_that_stations_claims_and_parcels(world, tmp_path):
+    from bot.domain.commands import StationClaimStatement
+    from bot.domain.errors import NotAllowed
+
+    await ship(world, world.keeper, "YT0000000000001")
+    await ship(world, world.other_keeper, "SF1000000000")
+    await close_october(world)
+    mine = await claim(world, world.keeper, "c1")
+    theirs = await claim(world, world.other_keeper, "c2")
+    for claim_id in (mine, theirs):
+        await decide(world, claim_id, "approve")
+    path = tmp_path / "station.xlsx"
+    async with world.uow() as uow:
+        statement = await world.services.run(StationClaimStatement(OCTOBER), world.keeper, uow)
+        lines = await write_statement(statement, path, Translator("zh"))
+    assert lines == 1 and [c.id for c in statement.claims] == [mine]
+    assert statement.approved_fen == 200
+    book = openpyxl.load_workbook(path, read_only=True)
+    [row] = book["包裹明细"].iter_rows(min_row=2, values_only=True)
+    assert (row[0], row[3], row[8]) == (mine, "YT0000000000001", 200)
+    with pytest.raises(NotAllowed):
+        async with world.uow() as uow:
+            code = statement.station_code
+            other = StationClaimStatement(OCTOBER, "A-S3" if code != "A-S3" else "A-S1")
+            await world.services.run(other, world.keeper, uow)

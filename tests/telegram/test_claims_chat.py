@@ -308,3 +308,58 @@ async def test_a_township_operator_checks_before_staff_approve(app, chat, people
     cards = await chat.send(staff, "/claims")
     assert "✔ Checked by the township" in cards.text
     assert "Approved" in (await chat.press(staff, cards, "Approve")).text
+
+
+async def test_a_keeper_gets_their_own_statement_as_xlsx_staff_a_station_in_scope(
+    app, chat, people, clock
+):
+    import io
+
+    import openpyxl
+    from aiogram.methods import SendDocument
+
+    from bot.domain.commands import DecideClaim
+
+    keeper = await people.register(100, Role.KEEPER, "A-S1")
+    other = await people.register(101, Role.KEEPER, "A-S3", language="en")
+    staff = await people.register(200, Role.COUNTY_STAFF, "A", language="en")
+    foreign = await people.register(300, Role.COUNTY_STAFF, "B", language="en")
+    await ship(app, clock, keeper, [f"SF10000000{n:02d}" for n in range(3)])
+    await ship(app, clock, other, ["SF2000000000"])
+    await close_october(app, clock)
+    mine, *_ = await file_parcel_claim(chat, keeper)
+    theirs, *_ = await file_parcel_claim(chat, other)
+    reviewer = await app.services.who("telegram", str(staff.id))
+    for number in (mine, theirs):
+        await app.services.run(DecideClaim(number, "approve", request_key=f"a{number}"), reviewer)
+
+    def workbook(sent):
+        [document] = [c for c in sent.calls if isinstance(c, SendDocument)]
+        return document, openpyxl.load_workbook(io.BytesIO(document.document.data))
+
+    sent = await chat.send(keeper, "/claims_statement 2026-10")
+    document, book = workbook(sent)
+    assert document.document.filename == "A-S1-2026-10.xlsx"
+    assert "A-S1" in document.caption and "6.00" in document.caption, document.caption
+    assert book.sheetnames == ["申请", "按规则汇总", "包裹明细"]
+    claims = list(book["申请"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1], row[8], row[9]) for row in claims] == [(mine, "A-S1", 600, "已批准")]
+    parcels = list(book["包裹明细"].iter_rows(min_row=2, values_only=True))
+    assert sorted(row[3] for row in parcels) == [f"SF10000000{n:02d}" for n in range(3)]
+    assert {row[1] for row in parcels} == {"A-S1"} and sum(row[8] for row in parcels) == 600
+
+    # Staff: a station of their county, by code; not without one; not another county's.
+    document, book = workbook(await chat.send(staff, "/claims_statement 2026-10 a-s3"))
+    parcels = list(book["Parcels"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[3], row[8]) for row in parcels] == [(theirs, "SF2000000000", 200)]
+    unnamed = await chat.send(staff, "/claims_statement 2026-10")
+    assert "Name the station, e.g. /claims_statement 2026-10 A-S1." in unnamed.text
+    for user, code in ((foreign, "A-S3"), (other, "A-S1")):  # outside their scope
+        refused = await chat.send(user, f"/claims_statement 2026-10 {code}")
+        assert not [c for c in refused.calls if isinstance(c, SendDocument)]
+        assert "not allowed" in refused.text or "outside the part" in refused.text, refused.text
+    usage = await chat.send(other, "/claims_statement")
+    assert "Write it like: /claims_statement 2026-10" in usage.text
+    bad = await chat.send(other, "/claims_statement 2026-13")
+    assert not [c for c in bad.calls if isinstance(c, SendDocument)]
+    assert "Write the month as YYYY-MM, e.g. 2026-10." in bad.text

@@ -1,7 +1,8 @@
-"""A per-parcel rule's working for every station of a county's month at once: the same
-`per_parcel_working` a keeper's claim gets, over one streamed pass of the ledger, so staff
-see what the month will cost the fund before anyone files (and the benchmark measures the
-working at county scale: benchmarks/claims.py)."""
+"""A per-parcel rule's working for every station of a county's month at once, so staff see
+what the month will cost the fund before anyone files (and the benchmark measures the
+working at county scale: benchmarks/claims.py). The figures are one aggregate query;
+`county_workings` streams every parcel through `per_parcel_working` where the parcels
+themselves are needed (each parcel's line of a claim)."""
 
 from __future__ import annotations
 
@@ -73,15 +74,18 @@ async def claim_forecast(query: ClaimForecast, actor: Actor, uow: UnitOfWork, en
     rule = rule_for(policy, query.rule_code, period)
     if not isinstance(rule, PerParcelRule):
         raise InvalidInput(N_("Only a per-parcel rule is computed from the ledger."))
-    stations = [
-        StationForecast(
-            station_id,
-            len(working.counted),
-            working.gross_fen,
-            working.amount_fen,
-            working.trimmed_fen,
-            len(working.excluded),
+    # The per-station working is a count times a rate under a cap: a plain aggregate, so
+    # the database computes it (the same rules as `per_parcel_working`, which
+    # tests/storage/test_claims.py holds it to) rather than streaming every parcel here.
+    terms = rule.terms()
+    counts = await uow.claims.county_parcel_counts(
+        county.id, str(period), terms.products, terms.min_weight_g
+    )
+    stations = []
+    for station_id, parcels, counted in counts:
+        gross = counted * terms.fen_per_parcel
+        amount = min(gross, terms.monthly_cap_fen)
+        stations.append(
+            StationForecast(station_id, counted, gross, amount, gross - amount, parcels - counted)
         )
-        async for station_id, working in county_workings(uow, county.id, rule, str(period))
-    ]
     return Forecast(rule.name, str(period), stations, rule.budget_fen)

@@ -103,6 +103,8 @@ async def decide_claim(command: DecideClaim, actor: Actor, uow: UnitOfWork, env:
         raise InvalidInput(N_("Claim #{number} changed meanwhile; look again."), number=claim.id)
     if step is ClaimStep.APPROVE:
         await uow.claims.approve_lines(claim.id)
+        # The fund now owes it: a payable line in the county's account for that fund.
+        await uow.claims.add_payable(claim.id, claim.county_id, claim.fund, claim.amount_fen, now)
     await uow.claims.add_event(
         {
             "claim_id": claim.id,
@@ -184,6 +186,12 @@ async def mark_paid(command: MarkClaimsPaid, actor: Actor, uow: UnitOfWork, env:
             raise InvalidInput(
                 N_("Claim #{number} changed meanwhile; look again."), number=claim.id
             )
+        if not await uow.claims.settle_payable(claim.id, reference, now):
+            # Approved before the account was kept (a store without the 0016 backfill).
+            await uow.claims.add_payable(
+                claim.id, claim.county_id, claim.fund, claim.amount_fen, now
+            )
+            await uow.claims.settle_payable(claim.id, reference, now)
         await uow.claims.add_event(
             {
                 "claim_id": claim.id,

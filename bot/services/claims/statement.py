@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from bot.domain.claims import ClaimState, ClaimView, StatementLine
-from bot.domain.commands import ClaimStatement
-from bot.domain.errors import NotFound
+from bot.domain.commands import ClaimStatement, StationClaimStatement
+from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.roles import Place
 from bot.domain.text import N_
 from bot.services.authz import Action, Actor, authorize
 from bot.services.claims.common import parse_period
 from bot.services.env import Env
-from bot.services.policy import load_policy
+from bot.services.policy import CountyPolicy, load_policy
 from bot.services.ports import CountyRef, UnitOfWork
 
 SPENT = (ClaimState.APPROVED, ClaimState.PAID)
@@ -41,6 +41,7 @@ class Statement:
     reviewers: dict[int, str]
     totals: list[RuleTotal]
     lines: AsyncIterator[StatementLine] = field(repr=False)
+    station_code: str | None = None  # a station's own statement; None: the county's
 
     @property
     def approved_fen(self) -> int:
@@ -57,6 +58,52 @@ async def claim_statement(
     authorize(actor, Action.VIEW_CLAIMS, Place(county_id=county.id))
     _, policy = await load_policy(uow, county.id)
     claims = await uow.claims.listing(county.id, period=str(period))
+    return await _statement(
+        uow, county, str(period), policy, claims, uow.claims.statement_lines(county.id, str(period))
+    )
+
+
+async def station_claim_statement(
+    query: StationClaimStatement, actor: Actor, uow: UnitOfWork, env: Env
+) -> Statement:
+    """The same statement for one station: a keeper's own (they name no station, or their
+    own); staff name a station of their county."""
+    period = parse_period(query.period)
+    code = (query.station_code or "").strip().upper()
+    if code:
+        station = await uow.network.station_by_code(code)
+        if station is None:
+            raise NotFound(N_("No station has the code {code}."), code=code[:20])
+    elif actor.scope.station_id is not None:
+        station = await uow.network.station_by_id(actor.scope.station_id)
+        if station is None:
+            raise NotFound(N_("Your station no longer exists. Ask county staff."))
+    else:
+        raise InvalidInput(
+            N_("Name the station, e.g. /claims_statement {period} A-S1."), period=str(period)
+        )
+    authorize(
+        actor,
+        Action.VIEW_CLAIMS,
+        Place(county_id=station.county_id, township_id=station.township_id, station_id=station.id),
+    )
+    county = await uow.network.county_by_id(station.county_id)
+    assert county is not None  # the station's own county
+    _, policy = await load_policy(uow, county.id)
+    claims = await uow.claims.listing(county.id, period=str(period), station_id=station.id)
+    lines = uow.claims.statement_lines(county.id, str(period), station_id=station.id)
+    return await _statement(uow, county, str(period), policy, claims, lines, station.code)
+
+
+async def _statement(
+    uow: UnitOfWork,
+    county: CountyRef,
+    period: str,
+    policy: CountyPolicy,
+    claims: list[ClaimView],
+    lines: AsyncIterator[StatementLine],
+    station_code: str | None = None,
+) -> Statement:
     names = {rule.code: rule.name for rule in policy.subsidies}
     totals: dict[str, RuleTotal] = {}
     for claim in claims:
@@ -72,10 +119,11 @@ async def claim_statement(
     reviewers = await uow.people.names(c.decided_by for c in claims if c.decided_by)
     return Statement(
         county,
-        str(period),
+        period,
         claims,
         names,
         reviewers,
         sorted(totals.values(), key=lambda t: t.rule_code),
-        uow.claims.statement_lines(county.id, str(period)),
+        lines,
+        station_code,
     )
