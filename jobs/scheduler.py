@@ -17,6 +17,7 @@ from storage.repositories.wechat import SqlWeChatRepo
 
 SWEEP_SECONDS = 60
 DUE_MINUTES = 10
+STOP_WAIT_SECONDS = 10  # a cancelled job's rollback takes milliseconds
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +45,7 @@ def stops_quietly(
     return run
 
 
-async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 10.0) -> None:
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
     """Stop waking jobs, cancel those running and wait until they have ended, before the
     database is closed. APScheduler's shutdown only cancels: a job still unwinding (its
     rollback) when the engine is disposed keeps its connection, and an open aiosqlite
@@ -54,7 +55,7 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 10.0) -> 
     for task in running:
         task.cancel()
     if running:
-        await asyncio.wait(running, timeout=timeout)
+        await asyncio.wait(running, timeout=STOP_WAIT_SECONDS)
 
 
 def start_scheduler(app: App) -> AsyncIOScheduler:
