@@ -48,6 +48,7 @@ from bot.services.authz import Action, Actor, can
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Question, Session
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb
+from handlers.telegram.form_buttons import chosen, session_to_save
 from handlers.telegram.forms import question_markup
 from handlers.telegram.keys import message_key, press_key
 from handlers.telegram.routing import Routes
@@ -162,12 +163,10 @@ async def choose_field(
     t: Translator,
     services,
 ) -> None:
-    choices = (await state.get_data()).get("choices", [])
-    if not 0 <= callback_data.index < len(choices):
-        await query.answer(t("That button is from an earlier question."))
+    if (choice := await chosen(query, callback_data, state, t)) is None:
         return
     user = query.from_user.id
-    await _take(bot, user, state, choices[callback_data.index], services, actor, t)
+    await _take(bot, user, state, choice, services, actor, t)
     await query.answer()
 
 
@@ -181,9 +180,7 @@ async def save_claim(
     t: Translator,
     services: Services,
 ) -> None:
-    session = Session.from_dict((await state.get_data())["session"])
-    if session.nonce != callback_data.nonce:
-        await query.answer(t("Already saved."))
+    if (session := await session_to_save(query, callback_data, state, t)) is None:
         return
     done = services.forms.finish(session)
     user = query.from_user.id

@@ -27,6 +27,7 @@ from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
+from handlers.telegram.form_buttons import chosen, session_to_save
 from handlers.telegram.keys import press_key
 from handlers.telegram.oneline import handle_line
 from handlers.telegram.parcels import show_matches
@@ -230,14 +231,11 @@ async def choice(
     t: Translator,
     services,
 ) -> None:
-    choices = (await state.get_data()).get("choices", [])
-    if not 0 <= callback_data.index < len(choices):
-        # A button from an earlier question: it no longer answers anything.
-        await query.answer(t("That button is from an earlier question."))
+    if (choice := await chosen(query, callback_data, state, t)) is None:
         return
     # Answered after the work, so an error can still be shown on this press.
     user = query.from_user.id
-    await take(bot, user, user, state, choices[callback_data.index], services, actor, t)
+    await take(bot, user, user, state, choice, services, actor, t)
     await query.answer()
 
 
@@ -251,10 +249,7 @@ async def confirm(
     t: Translator,
     services,
 ) -> None:
-    session = Session.from_dict((await state.get_data())["session"])
-    if session.nonce != callback_data.nonce:
-        # A button from an earlier form: this one is not saved by it.
-        await query.answer(t("Already saved."))
+    if (session := await session_to_save(query, callback_data, state, t)) is None:
         return
     user = query.from_user.id
     await save(bot, user, user, state, services.forms.finish(session), services, actor, t)

@@ -20,6 +20,7 @@ from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb
+from handlers.telegram.form_buttons import chosen, session_to_save
 from handlers.telegram.forms import question_markup
 from handlers.telegram.keys import press_key
 from handlers.telegram.routing import Routes
@@ -103,12 +104,10 @@ async def choice(
     t: Translator,
     services: Services,
 ) -> None:
-    choices = (await state.get_data()).get("choices", [])
-    if not 0 <= callback_data.index < len(choices):
-        await query.answer(t("That button is from an earlier question."))
+    if (choice := await chosen(query, callback_data, state, t)) is None:
         return
     user = query.from_user.id
-    await _take(bot, user, user, state, choices[callback_data.index], services, actor, t)
+    await _take(bot, user, user, state, choice, services, actor, t)
     await query.answer()
 
 
@@ -122,9 +121,7 @@ async def confirm(
     t: Translator,
     services: Services,
 ) -> None:
-    session = Session.from_dict((await state.get_data())["session"])
-    if session.nonce != callback_data.nonce:
-        await query.answer(t("Already saved."))
+    if (session := await session_to_save(query, callback_data, state, t)) is None:
         return
     user = query.from_user.id
     await _save(bot, user, user, state, services.forms.finish(session), services, actor, t)

@@ -353,7 +353,7 @@ async def test_a_keeper_gets_their_own_statement_as_xlsx_staff_a_station_in_scop
     parcels = list(book["Parcels"].iter_rows(min_row=2, values_only=True))
     assert [(row[0], row[3], row[8]) for row in parcels] == [(theirs, "SF2000000000", 200)]
     unnamed = await chat.send(staff, "/claims_statement 2026-10")
-    assert "Name the station, e.g. /claims_statement 2026-10 A-S1." in unnamed.text
+    assert "Name the station after the month, e.g. 2026-10 A-S1." in unnamed.text
     for user, code in ((foreign, "A-S3"), (other, "A-S1")):  # outside their scope
         refused = await chat.send(user, f"/claims_statement 2026-10 {code}")
         assert not [c for c in refused.calls if isinstance(c, SendDocument)]

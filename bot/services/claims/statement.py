@@ -80,7 +80,7 @@ async def station_claim_statement(
             raise NotFound(N_("Your station no longer exists. Ask county staff."))
     else:
         raise InvalidInput(
-            N_("Name the station, e.g. /claims_statement {period} A-S1."), period=str(period)
+            N_("Name the station after the month, e.g. {period} A-S1."), period=str(period)
         )
     authorize(
         actor,
