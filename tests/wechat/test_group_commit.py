@@ -158,3 +158,39 @@ async def test_one_process_has_one_commit_group_for_telegram_and_wechat(tmp_path
         assert build_dispatcher(app).transactions.group is group
     finally:
         await app.close()
+
+
+async def test_a_message_in_a_lost_shared_transaction_is_run_again(db, clock):
+    """Another update in the same shared transaction ends it (as SQLite does on an I/O
+    error) after the message's savepoint was released: nothing of the message committed,
+    so it is run again at once and answered, once."""
+    engine, _path = db
+    await seed_network(SqlUnitOfWorkFactory(engine))
+    group = CommitGroup(engine)
+    async with running_wechat(engine, clock, group=group) as stack:
+        phone = stack.phone
+        token = await stack.invite()
+        await phone.post(phone.event("o-k", "subscribe", f"qrscene_{token}"))
+
+        async def ends_the_transaction() -> None:
+            async with group.unit() as uow:
+                raw = await uow.connection.get_raw_connection()
+                raw.driver_connection.execute("ROLLBACK")
+                raise OSError("disk I/O error")
+
+        async with hold_writes(engine):
+            message = asyncio.create_task(phone.post(phone.text("o-k", "售 脆李 20斤 400")))
+            for _ in range(200):  # the message has the group, waiting in BEGIN IMMEDIATE
+                if group._lock.locked():
+                    break
+                await asyncio.sleep(0.02)
+            breaker = asyncio.create_task(ends_the_transaction())
+            for _ in range(200):
+                if group._waiting == 1:
+                    break
+                await asyncio.sleep(0.02)
+        answer = await message
+        with pytest.raises(OSError):
+            await breaker
+    assert "已保存" in (answer.text or ""), answer
+    assert await count(SqlUnitOfWorkFactory(engine), "ledger_entries") == 1
