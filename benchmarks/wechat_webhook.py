@@ -13,6 +13,8 @@ Both front ends take turns in the process's one CommitGroup (storage/group_commi
 messages handled at the same moment share one durable COMMIT. `--own` runs the WeChat
 messages a write transaction each instead (how it was before), for a before/after
 comparison on the same machine (alternate the two when the machine is noisy).
+`--together` loads both front ends at the same moment (one process, one write lock)
+instead of one after the other.
 
 Printed per front end: messages/s and p50/p99 of the time from sending to the HTTP
 answer (for WeChat, the decrypted passive reply in hand), the share answered `success`
@@ -98,7 +100,9 @@ def per_commit(app: App, commits: int, units: int) -> str:
     return f"; {done} units of work in {made} durable COMMITs ({done / max(made, 1):.1f} each)"
 
 
-async def wechat_load(app: App, codes: list[str], each: int, own: bool) -> float:
+async def wechat_load(
+    app: App, codes: list[str], each: int, own: bool, start: asyncio.Barrier
+) -> float:
     fake = await FakeWeChatApi(APPID, SECRET).start()  # late replies go here
     api = WeChatApi(Account(APPID, SECRET, fake.base_url), app.uow, app.clock)
     for k in range(len(codes)):
@@ -128,6 +132,7 @@ async def wechat_load(app: App, codes: list[str], each: int, own: bool) -> float
                 assert all("欢迎" in (b.text or "") for b in bound), bound[0]
             waits: list[float] = []
             late = 0
+            await start.wait()  # --together: both loads start at this moment
             group = app.commit_group
             commits, units = (group.commits, group.committed_units) if group else (0, 0)
 
@@ -173,7 +178,7 @@ def update(update_id: int, user: int, text: str, message_id: int) -> dict:
     }
 
 
-async def telegram_load(app: App, codes: list[str], each: int) -> float:
+async def telegram_load(app: App, codes: list[str], each: int, start: asyncio.Barrier) -> float:
     async with FakeTelegram() as fake:
         bot = make_bot(DEMO_TOKEN, fake.base_url)
         runner, base = await serve(webhook_app(build_dispatcher(app), bot, SECRET))
@@ -202,6 +207,7 @@ async def telegram_load(app: App, codes: list[str], each: int) -> float:
                     assert set(statuses) == {200}, statuses
                 waits: list[float] = []
                 refused = 0
+                await start.wait()
                 group = app.commit_group
                 commits, units = (group.commits, group.committed_units) if group else (0, 0)
 
@@ -224,7 +230,7 @@ async def telegram_load(app: App, codes: list[str], each: int) -> float:
     return p99
 
 
-async def main(keepers: int, each: int, own: bool) -> None:
+async def main(keepers: int, each: int, own: bool, together: bool) -> None:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(
             _env_file=None,
@@ -236,8 +242,19 @@ async def main(keepers: int, each: int, own: bool) -> None:
         try:
             codes = await seed_stations(app, keepers * 2)
             print(f"{keepers} keepers at once, {each} parcels each, SQLite (synchronous=FULL)")
-            wechat = await wechat_load(app, codes[:keepers], each, own)
-            telegram = await telegram_load(app, codes[keepers:], each)
+            if together:
+                # One process serving both front ends under load at the same moment; the
+                # COMMIT counts printed are then those of both (one CommitGroup).
+                print("WeChat and Telegram loaded at the same time")
+                start = asyncio.Barrier(2)
+                wechat, telegram = await asyncio.gather(
+                    wechat_load(app, codes[:keepers], each, own, start),
+                    telegram_load(app, codes[keepers:], each, start),
+                )
+            else:
+                start = asyncio.Barrier(1)
+                wechat = await wechat_load(app, codes[:keepers], each, own, start)
+                telegram = await telegram_load(app, codes[keepers:], each, start)
             async with app.engine.connect() as conn:
                 entries = (
                     await conn.execute(select(func.count()).select_from(ledger_entries))
@@ -260,5 +277,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--own", action="store_true", help="WeChat: a write transaction per message (before)"
     )
+    parser.add_argument(
+        "--together", action="store_true", help="both front ends loaded at the same time"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.keepers, args.each, args.own))
+    asyncio.run(main(args.keepers, args.each, args.own, args.together))
