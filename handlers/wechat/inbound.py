@@ -108,16 +108,14 @@ class WeChatInbound:
         then the reply is stored as going through the customer-service API, so a retry
         reaching another process does not answer it passively as well."""
         pictured, evidence = await self._picture(message)
-        for attempt in range(1, GROUP_ATTEMPTS + 1):
+        for _ in range(GROUP_ATTEMPTS - 1):
             try:
                 return await self._once(message, late, pictured, evidence)
             except GroupRolledBack:
                 # Nothing of it committed (nor its claim): running it again is applying
                 # it as new, as WeChat's own retry would.
-                if attempt == GROUP_ATTEMPTS:
-                    raise
                 log.warning("message %s: shared transaction lost, run again", message.dedup_key)
-        raise AssertionError("unreachable")
+        return await self._once(message, late, pictured, evidence)  # the last try's failure goes up
 
     def _unit(self):
         """A write unit of work: a savepoint in the shared transaction (SQLite), or a
