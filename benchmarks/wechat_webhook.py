@@ -1,4 +1,4 @@
-"""WeChat under load: `python -m benchmarks.wechat_webhook [--keepers 200] [--each 5]`
+"""WeChat under load: `python -m benchmarks.wechat_webhook [--keepers 200] [--each 5] [--own]`
 
 200 keepers, each with their own station, bound through the real invite flow (a QR
 scene on WeChat, `/start` on Telegram), all logging parcels at once
@@ -8,6 +8,13 @@ message's transaction on SQLite with synchronous=FULL, the encrypted passive rep
 Telegram, in the same run and on the same database: the same load as update JSON to
 the Telegram webhook, which answers 200 once the update committed and its reply went to
 the Bot API double.
+
+Both front ends take turns in the process's one CommitGroup (storage/group_commit.py):
+messages handled at the same moment share one durable COMMIT. `--own` runs the WeChat
+messages a write transaction each instead (how it was before), for a before/after
+comparison on the same machine (alternate the two when the machine is noisy).
+`--together` loads both front ends at the same moment (one process, one write lock)
+instead of one after the other.
 
 Printed per front end: messages/s and p50/p99 of the time from sending to the HTTP
 answer (for WeChat, the decrypted passive reply in hand), the share answered `success`
@@ -85,14 +92,26 @@ def report(name: str, waits: list[float], elapsed: float, late: int, what: str) 
     return p99
 
 
-async def wechat_load(app: App, codes: list[str], each: int) -> float:
+def per_commit(app: App, commits: int, units: int) -> str:
+    group = app.commit_group
+    if group is None:
+        return ""
+    made, done = group.commits - commits, group.committed_units - units
+    return f"; {done} units of work in {made} durable COMMITs ({done / max(made, 1):.1f} each)"
+
+
+async def wechat_load(
+    app: App, codes: list[str], each: int, own: bool, start: asyncio.Barrier
+) -> float:
     fake = await FakeWeChatApi(APPID, SECRET).start()  # late replies go here
     api = WeChatApi(Account(APPID, SECRET, fake.base_url), app.uow, app.clock)
     for k in range(len(codes)):
         fake.opened_window(f"o-{k}")
     webhook = WeChatWebhook(
         WebhookConfig(TOKEN, MessageCipher(AES_KEY, APPID)),
-        WeChatInbound(app.uow, app.services, app.clock, APPID, "zh"),
+        WeChatInbound(
+            app.uow, app.services, app.clock, APPID, "zh", group=None if own else app.commit_group
+        ),
         api,
     )
     runner, base = await serve(webhook.app())
@@ -113,6 +132,9 @@ async def wechat_load(app: App, codes: list[str], each: int) -> float:
                 assert all("欢迎" in (b.text or "") for b in bound), bound[0]
             waits: list[float] = []
             late = 0
+            await start.wait()  # --together: both loads start at this moment
+            group = app.commit_group
+            commits, units = (group.commits, group.committed_units) if group else (0, 0)
 
             async def keeper(k: int) -> None:
                 nonlocal late
@@ -130,13 +152,16 @@ async def wechat_load(app: App, codes: list[str], each: int) -> float:
             started = time.perf_counter()
             await asyncio.gather(*(keeper(k) for k in range(len(codes))))
             elapsed = time.perf_counter() - started
+            grouped = "" if own else per_commit(app, commits, units)
     finally:
         await runner.cleanup()  # waits for the late ones to be sent
         await api.close()
         await fake.stop()
     late_sent = sum("取件码" in sent.text for sent in fake.sent)
     print(f"late replies delivered through the customer-service API: {late_sent}")
-    return report("WeChat", waits, elapsed, late, "answered `success` (past the window)")
+    p99 = report("WeChat", waits, elapsed, late, "answered `success` (past the window)")
+    print("          " + ("a write transaction each (--own)" if own else grouped.lstrip("; ")))
+    return p99
 
 
 def update(update_id: int, user: int, text: str, message_id: int) -> dict:
@@ -153,7 +178,7 @@ def update(update_id: int, user: int, text: str, message_id: int) -> dict:
     }
 
 
-async def telegram_load(app: App, codes: list[str], each: int) -> float:
+async def telegram_load(app: App, codes: list[str], each: int, start: asyncio.Barrier) -> float:
     async with FakeTelegram() as fake:
         bot = make_bot(DEMO_TOKEN, fake.base_url)
         runner, base = await serve(webhook_app(build_dispatcher(app), bot, SECRET))
@@ -182,6 +207,9 @@ async def telegram_load(app: App, codes: list[str], each: int) -> float:
                     assert set(statuses) == {200}, statuses
                 waits: list[float] = []
                 refused = 0
+                await start.wait()
+                group = app.commit_group
+                commits, units = (group.commits, group.committed_units) if group else (0, 0)
 
                 async def keeper(k: int) -> None:
                     nonlocal refused
@@ -194,12 +222,15 @@ async def telegram_load(app: App, codes: list[str], each: int) -> float:
                 started = time.perf_counter()
                 await asyncio.gather(*(keeper(k) for k in range(len(codes))))
                 elapsed = time.perf_counter() - started
+                grouped = per_commit(app, commits, units)
         finally:
             await runner.cleanup()
-    return report("Telegram", waits, elapsed, refused, "not answered 200")
+    p99 = report("Telegram", waits, elapsed, refused, "not answered 200")
+    print("          " + grouped.lstrip("; "))
+    return p99
 
 
-async def main(keepers: int, each: int) -> None:
+async def main(keepers: int, each: int, own: bool, together: bool) -> None:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(
             _env_file=None,
@@ -211,8 +242,19 @@ async def main(keepers: int, each: int) -> None:
         try:
             codes = await seed_stations(app, keepers * 2)
             print(f"{keepers} keepers at once, {each} parcels each, SQLite (synchronous=FULL)")
-            wechat = await wechat_load(app, codes[:keepers], each)
-            telegram = await telegram_load(app, codes[keepers:], each)
+            if together:
+                # One process serving both front ends under load at the same moment; the
+                # COMMIT counts printed are then those of both (one CommitGroup).
+                print("WeChat and Telegram loaded at the same time")
+                start = asyncio.Barrier(2)
+                wechat, telegram = await asyncio.gather(
+                    wechat_load(app, codes[:keepers], each, own, start),
+                    telegram_load(app, codes[keepers:], each, start),
+                )
+            else:
+                start = asyncio.Barrier(1)
+                wechat = await wechat_load(app, codes[:keepers], each, own, start)
+                telegram = await telegram_load(app, codes[keepers:], each, start)
             async with app.engine.connect() as conn:
                 entries = (
                     await conn.execute(select(func.count()).select_from(ledger_entries))
@@ -232,5 +274,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keepers", type=int, default=200)
     parser.add_argument("--each", type=int, default=5, help="parcels per keeper")
+    parser.add_argument(
+        "--own", action="store_true", help="WeChat: a write transaction per message (before)"
+    )
+    parser.add_argument(
+        "--together", action="store_true", help="both front ends loaded at the same time"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.keepers, args.each))
+    asyncio.run(main(args.keepers, args.each, args.own, args.together))

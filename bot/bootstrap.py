@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -17,6 +18,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.services.bus import Services
 from bot.services.env import Env
 from storage.engine import create_engine, safe_url
+from storage.group_commit import CommitGroup, commit_group_for
 from storage.migrate import upgrade
 from storage.repositories.dialogs import SqlDialogStore
 from storage.repositories.updates import SqlUpdateLedger
@@ -52,6 +54,13 @@ class App:
     updates: SqlUpdateLedger
     services: Services
     clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def commit_group(self) -> CommitGroup | None:
+        """SQLite: the ONE group commit of this process, shared by every front end (the
+        Telegram updates and the WeChat messages take turns on the same write transaction
+        instead of fighting over SQLite's one write lock); None on PostgreSQL."""
+        return commit_group_for(self.engine)
 
     @property
     def invite_ttl(self) -> timedelta:

@@ -39,7 +39,6 @@ from handlers.telegram.middlewares.dialog_expiry import DialogExpiryMiddleware
 from handlers.telegram.middlewares.guard import GuardMiddleware
 from handlers.telegram.pipeline.process import UpdatePipeline
 from handlers.telegram.pipeline.transaction import PipelineDispatcher, UpdateTransactions
-from storage.group_commit import commit_group_for
 
 
 def get_routers() -> list[Router]:
@@ -93,7 +92,7 @@ def build_dispatcher(app: App, *, fsm_storage: BaseStorage | None = None) -> Pip
         app.services,
         app.clock,
         app.settings.default_language,
-        group=commit_group_for(app.engine),
+        group=app.commit_group,  # shared with the WeChat front end (one per process)
     )
     dp = PipelineDispatcher(
         transactions=transactions,

@@ -8,6 +8,14 @@ services joined to this unit of work, store the new dialog and the reply with th
 COMMIT. The reply is sent only after that (in the HTTP answer, or through the
 customer-service API when the work outlasted the window; see webhook.py).
 
+On SQLite the message's unit of work is a SAVEPOINT in the transaction it shares with the
+messages and Telegram updates handled at the same moment (the process's one CommitGroup,
+storage/group_commit.py): its claim, work, dialog and reply are released together or
+rolled back alone, and `handle` returns only once the shared COMMIT covering them is
+durable, so no reply leaves before its message is. If the shared transaction is lost
+(another member ended it), nothing of this message committed and it is run again here, a
+few times, before the failure goes up. On PostgreSQL a transaction of its own each.
+
 A refused command (a CunzhanError) is a normal, committed answer whose writes were undone
 in a savepoint. Any other exception rolls everything back (claim, writes, dialog) and
 goes up: WeChat's retry of the message runs it as new.
@@ -34,10 +42,13 @@ from handlers.wechat.chat import Conversation
 from handlers.wechat.client import WeChatApi
 from handlers.wechat.media import keep_evidence, tracking_numbers, wants_evidence, wants_picture
 from handlers.wechat.protocol import Inbound
+from storage.group_commit import CommitGroup, GroupRolledBack
 from storage.repositories.wechat import SqlWeChatRepo
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+GROUP_ATTEMPTS = 3  # a message whose shared transaction was lost is run again this often
 
 
 class JoinedServices:
@@ -83,8 +94,10 @@ class WeChatInbound:
         dialog_idle: timedelta = timedelta(minutes=30),
         api: WeChatApi | None = None,  # to download pictures; None: pictures are not read
         evidence: EvidenceStore | None = None,  # where claims' photos are kept
+        group: CommitGroup | None = None,  # SQLite: the process's shared commits
     ) -> None:
         self.api, self.evidence = api, evidence
+        self.group = group
         self.uow, self.services, self.clock = uow, services, clock
         self.account, self.default_language = account, default_language
         self.dialog_idle = dialog_idle
@@ -94,9 +107,30 @@ class WeChatInbound:
         """`late()` says, at commit time, whether WeChat was already answered `success`:
         then the reply is stored as going through the customer-service API, so a retry
         reaching another process does not answer it passively as well."""
-        key = message.dedup_key
         pictured, evidence = await self._picture(message)
-        async with self.uow(write=True) as uow:
+        for _ in range(GROUP_ATTEMPTS - 1):
+            try:
+                return await self._once(message, late, pictured, evidence)
+            except GroupRolledBack:
+                # Nothing of it committed (nor its claim): running it again is applying
+                # it as new, as WeChat's own retry would.
+                log.warning("message %s: shared transaction lost, run again", message.dedup_key)
+        return await self._once(message, late, pictured, evidence)  # the last try's failure goes up
+
+    def _unit(self):
+        """A write unit of work: a savepoint in the shared transaction (SQLite), or a
+        transaction of its own."""
+        return self.group.unit() if self.group is not None else self.uow(write=True)
+
+    async def _once(
+        self,
+        message: Inbound,
+        late: Callable[[], bool],
+        pictured: list[str] | None,
+        evidence: Stored | None,
+    ) -> Handled:
+        key = message.dedup_key
+        async with self._unit() as uow:
             repo = SqlWeChatRepo(uow.connection)
             now = self.clock.now()
             if not await repo.claim(self.account, key, message.openid, now):
@@ -119,7 +153,8 @@ class WeChatInbound:
             delivery = "custom" if turn.reply and late() else "passive"
             await repo.store_reply(self.account, key, turn.reply, delivery)
             await uow.commit()
-            self.commits += 1
+        # Here the message's work is durable (the group's COMMIT covering it included).
+        self.commits += 1
         return Handled(turn.reply, delivery=delivery)
 
     async def _picture(self, message: Inbound) -> tuple[list[str] | None, Stored | None]:
@@ -140,7 +175,7 @@ class WeChatInbound:
     async def mark_delivery(self, message: Inbound, *, sent: bool) -> None:
         """The late reply went through the customer-service API (`sent`), or could not:
         then it is passive again, and WeChat's next retry gets it in the HTTP answer."""
-        async with self.uow(write=True) as uow:
+        async with self._unit() as uow:
             repo = SqlWeChatRepo(uow.connection)
             if sent:
                 await repo.mark_custom(self.account, message.dedup_key, self.clock.now())

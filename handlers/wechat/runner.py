@@ -59,6 +59,7 @@ def build_front_end(app: App) -> WeChatFrontEnd:
         dialog_idle=app.dialog_idle,
         api=api,
         evidence=EvidenceStore(Path(settings.evidence_dir)),
+        group=app.commit_group,  # the same CommitGroup as Telegram's in this process
     )
     return WeChatFrontEnd(WeChatWebhook(config, inbound, api), api)
 

@@ -20,6 +20,7 @@ from handlers.wechat.client import Account, WeChatApi
 from handlers.wechat.inbound import WeChatInbound
 from handlers.wechat.protocol import MessageCipher
 from handlers.wechat.webhook import WEBHOOK_PATH, WebhookConfig, WeChatWebhook
+from storage.group_commit import commit_group_for
 from storage.uow import SqlUnitOfWorkFactory
 
 TOKEN = "cunzhan-token"
@@ -52,15 +53,21 @@ async def running_wechat(
     reply_within: float = 4.0,
     services=None,
     evidence_dir=None,
+    group=None,
 ):
+    """The webhook as `python -m bot run` serves it: on a SQLite file its messages share
+    COMMITs through a CommitGroup (`group`, or one of its own), on PostgreSQL not."""
     uow = SqlUnitOfWorkFactory(engine)
+    group = group or commit_group_for(engine)
     services = services or Services(uow, Env(clock, b"wechat-test-key"))
     cipher = MessageCipher(AES_KEY, APPID) if safe else None
     now = lambda: clock.now().timestamp()  # noqa: E731 — the services' clock signs too
     async with FakeWeChatApi(APPID, SECRET) as fake:
         api = WeChatApi(Account(APPID, SECRET, fake.base_url), uow, clock)
         evidence = EvidenceStore(Path(evidence_dir)) if evidence_dir else None
-        inbound = WeChatInbound(uow, services, clock, APPID, "zh", api=api, evidence=evidence)
+        inbound = WeChatInbound(
+            uow, services, clock, APPID, "zh", api=api, evidence=evidence, group=group
+        )
         config = WebhookConfig(TOKEN, cipher, reply_within=reply_within, now=now)
         webhook = WeChatWebhook(config, inbound, api)
         runner = web.AppRunner(webhook.app())

@@ -36,7 +36,9 @@ async def app(tmp_path, clock):
 
 @pytest.fixture
 async def wechat(app, clock):
-    async with running_wechat(app.engine, clock, services=app.services) as stack:
+    async with running_wechat(
+        app.engine, clock, services=app.services, group=app.commit_group
+    ) as stack:
         yield stack
 
 

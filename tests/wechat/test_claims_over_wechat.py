@@ -50,7 +50,11 @@ async def app(tmp_path, clock):
 @pytest.fixture
 async def wechat(app, clock):
     async with running_wechat(
-        app.engine, clock, services=app.services, evidence_dir=app.settings.evidence_dir
+        app.engine,
+        clock,
+        services=app.services,
+        evidence_dir=app.settings.evidence_dir,
+        group=app.commit_group,
     ) as stack:
         yield stack
 

@@ -141,7 +141,7 @@ async def test_the_menu_and_an_invite_qr_from_the_cli(tmp_path, clock):
     app = await build_app(Settings(_env_file=None, database_url=url, phone_hash_key="k"))
     await seed_network(app.uow)
     await app.close()
-    async with running_wechat(app.engine, clock) as stack:
+    async with running_wechat(app.engine, clock, group=app.commit_group) as stack:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("CUNZHAN_")},
             "CUNZHAN_DATABASE_URL": url,

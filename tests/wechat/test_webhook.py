@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from devtools.wechat_double.phone import WeChatPhone
 from handlers.wechat.protocol import MessageCipher, sign
+from storage.group_commit import commit_group_for
 from storage.uow import SqlUnitOfWorkFactory
 from tests.support.backends import count, seed_network
 from tests.support.wechat import AES_KEY, APPID, TOKEN, running_wechat
@@ -168,7 +169,10 @@ async def test_a_retry_reaching_another_process_is_answered_once(engine, clock):
         config = first.webhook.config
         other = WeChatWebhook(
             WebhookConfig(TOKEN, config.cipher, reply_within=4.0, now=config.now),
-            WeChatInbound(uow, services, clock, APPID, "zh", api=first.api),
+            # Another process: a commit group of its own on SQLite.
+            WeChatInbound(
+                uow, services, clock, APPID, "zh", api=first.api, group=commit_group_for(engine)
+            ),
             first.api,
         )
         from aiohttp import web
