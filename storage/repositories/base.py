@@ -28,8 +28,8 @@ class Repo:
 
 # --- statements built once (the intake path) -----------------------------------------------
 # A statement built per call costs SQLAlchemy its construction and its cache key every
-# time (a third of the SQL cost of an intake update, measured with cProfile on
-# benchmarks/ledger_intake). The hot ones are built once at import, with `bindparam`s
+# time (the top SQLAlchemy entries in a cProfile of an intake update, benchmarks/
+# ledger_intake). The hot ones are built once at import, with `bindparam`s
 # for their values, and executed with a parameters dict: SQLAlchemy memoizes the cache
 # key on the statement object, so a call costs only the compiled-cache lookup.
 
