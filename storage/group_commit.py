@@ -241,7 +241,12 @@ class CommitGroup:
     async def _open(self) -> _Inline:
         if self._conn is None:
             sync = self.inline.connect().execution_options(**{WRITE_OPTION: True})
-            if _begin_at_once(sync):
+            try:
+                begun_here = _begin_at_once(sync)
+            except BaseException:
+                sync.close()  # an error other than a held lock: give the connection back
+                raise
+            if begun_here:
                 self._conn = _Inline(sync)
                 return self._conn
             # BEGIN IMMEDIATE (storage/engine.py) waits in a worker thread while another
