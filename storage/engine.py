@@ -57,9 +57,32 @@ def sqlite_inline_engine(engine: AsyncEngine) -> Engine:
         url, connect_args={"check_same_thread": False}, pool_size=1, max_overflow=4
     )
     _install_sqlite_rules(sync_engine)
+    _driver_savepoints(sync_engine)
     # Its connections go when the async engine's do (App.close, a changed busy timeout).
     event.listen(engine.sync_engine, "engine_disposed", lambda _engine: sync_engine.dispose())
     return sync_engine
+
+
+def _driver_savepoints(engine: Engine) -> None:
+    """SAVEPOINT, RELEASE and ROLLBACK TO as driver SQL. SQLAlchemy compiles these clauses
+    afresh every time (they have no cache key): 90 µs for a savepoint and its release
+    against 30 µs this way, and an intake update makes three (measured on this machine)."""
+    dialect = engine.dialect
+    quote = dialect.identifier_preparer.quote
+
+    def do_savepoint(conn, name: str) -> None:
+        conn.exec_driver_sql(f"SAVEPOINT {quote(name)}")
+
+    def do_release_savepoint(conn, name: str) -> None:
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {quote(name)}")
+
+    def do_rollback_to_savepoint(conn, name: str) -> None:
+        conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {quote(name)}")
+
+    # On this engine's own dialect object only (one per engine), not on the class.
+    dialect.do_savepoint = do_savepoint
+    dialect.do_release_savepoint = do_release_savepoint
+    dialect.do_rollback_to_savepoint = do_rollback_to_savepoint
 
 
 def _install_sqlite_rules(engine: AsyncEngine | Engine) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
@@ -22,6 +22,17 @@ def _where(key: KeyTuple):
     return and_(
         *(dialog_states.c[name] == value for name, value in zip(_KEY_COLUMNS, key, strict=True))
     )
+
+
+# Read by every update (aiogram's FSM middleware), so built once (storage/repositories/
+# base.py says why); its parameters are the key's columns prefixed "key_".
+_GET = select(dialog_states.c.state, dialog_states.c.data).where(
+    and_(*(dialog_states.c[name] == bindparam(f"key_{name}") for name in _KEY_COLUMNS))
+)
+
+
+def _key_params(key: KeyTuple) -> dict[str, Any]:
+    return {f"key_{name}": value for name, value in zip(_KEY_COLUMNS, key, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -42,12 +53,12 @@ class SqlDialogStore:
     async def get(
         self, key: KeyTuple, conn: AsyncConnection | None = None
     ) -> tuple[str | None, dict[str, Any]]:
-        query = select(dialog_states.c.state, dialog_states.c.data).where(_where(key))
+        params = _key_params(key)
         if conn is not None:
-            row = (await conn.execute(query)).first()
+            row = (await conn.execute(_GET, params)).first()
         else:
             async with self.engine.connect() as own:
-                row = (await own.execute(query)).first()
+                row = (await own.execute(_GET, params)).first()
         if row is None:
             return None, {}
         return row.state, json.loads(row.data)

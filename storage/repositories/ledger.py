@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.unit_prices import PastSale
-from storage.repositories.base import Repo
+from storage.repositories.base import Repo, per_dialect
 from storage.schema import (
     ledger_entries as le,
 )
@@ -20,6 +20,26 @@ from storage.schema import (
     products,
     tracking_claims,
 )
+
+# The four writes of every parcel intake, built once (storage/repositories/base.py says
+# why); an INSERT without .values() takes its columns from the parameters dict.
+_ADD_ENTRY = per_dialect(
+    lambda insert: (
+        insert(le).on_conflict_do_nothing(index_elements=["request_key"]).returning(le.c.id)
+    )
+)
+_CLAIM_TRACKING = per_dialect(lambda insert: insert(tracking_claims).on_conflict_do_nothing())
+_NEXT_PICKUP_SEQ = per_dialect(
+    lambda insert: (
+        insert(pickup_sequences)
+        .values(station_id=bindparam("key_station"), last_seq=0)
+        .on_conflict_do_update(
+            index_elements=["station_id"], set_={"last_seq": pickup_sequences.c.last_seq + 1}
+        )
+        .returning(pickup_sequences.c.last_seq)
+    )
+)
+_ADD_PARCEL = parcels.insert()
 
 _reversal = aliased(le, name="reversal")
 _entry_columns = (*le.c, products.c.name.label("product"), _reversal.c.id.label("reversed_by_id"))
@@ -89,13 +109,7 @@ def _matching(code: str | None, phone_last4: str | None, name: str | None) -> li
 class SqlLedgerRepo(Repo):
     async def add_entry(self, values: dict[str, Any]) -> int | None:
         """The new entry's id; None when its request_key was already used (a retry)."""
-        statement = (
-            self.insert(le)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["request_key"])
-            .returning(le.c.id)
-        )
-        return (await self.conn.execute(statement)).scalar_one_or_none()
+        return (await self.conn.execute(self.prepared(_ADD_ENTRY), values)).scalar_one_or_none()
 
     async def entry_by_request_key(self, request_key: str) -> EntryView | None:
         query = (
@@ -134,17 +148,13 @@ class SqlLedgerRepo(Repo):
     async def claim_tracking(
         self, station_id: int, direction: str, tracking_no: str, entry_id: int
     ) -> bool:
-        statement = (
-            self.insert(tracking_claims)
-            .values(
-                station_id=station_id,
-                direction=direction,
-                tracking_no=tracking_no,
-                entry_id=entry_id,
-            )
-            .on_conflict_do_nothing()
-        )
-        return (await self.conn.execute(statement)).rowcount == 1
+        params = {
+            "station_id": station_id,
+            "direction": direction,
+            "tracking_no": tracking_no,
+            "entry_id": entry_id,
+        }
+        return (await self.conn.execute(self.prepared(_CLAIM_TRACKING), params)).rowcount == 1
 
     async def tracked_entry(
         self, station_id: int, direction: str, tracking_no: str
@@ -166,15 +176,8 @@ class SqlLedgerRepo(Repo):
 
     async def next_pickup_seq(self, station_id: int) -> int:
         """A per-station counter; the caller skips codes still on the shelf."""
-        statement = (
-            self.insert(pickup_sequences)
-            .values(station_id=station_id, last_seq=0)
-            .on_conflict_do_update(
-                index_elements=["station_id"], set_={"last_seq": pickup_sequences.c.last_seq + 1}
-            )
-            .returning(pickup_sequences.c.last_seq)
-        )
-        return (await self.conn.execute(statement)).scalar_one()
+        statement = self.prepared(_NEXT_PICKUP_SEQ)
+        return (await self.conn.execute(statement, {"key_station": station_id})).scalar_one()
 
     async def code_on_shelf(self, station_id: int, code: str) -> bool:
         query = select(parcels.c.entry_id).where(
@@ -193,14 +196,15 @@ class SqlLedgerRepo(Repo):
         arrived_at: datetime,
     ) -> None:
         await self.conn.execute(
-            parcels.insert().values(
-                entry_id=entry_id,
-                station_id=station_id,
-                pickup_code=code,
-                phone_last4=phone_last4,
-                status="waiting",
-                arrived_at=arrived_at,
-            )
+            _ADD_PARCEL,
+            {
+                "entry_id": entry_id,
+                "station_id": station_id,
+                "pickup_code": code,
+                "phone_last4": phone_last4,
+                "status": "waiting",
+                "arrived_at": arrived_at,
+            },
         )
 
     async def waiting_parcels(

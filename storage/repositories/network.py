@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from bot.domain.network import StationCard, StationStatus, Tier
 from bot.services.ports import CountyRef, TownshipRef
@@ -40,6 +40,11 @@ _card_from = (
     stations.join(villages, villages.c.id == stations.c.village_id)
     .join(townships, townships.c.id == villages.c.township_id)
     .join(counties, counties.c.id == townships.c.county_id)
+)
+
+# The keeper's own station, read by every ledger update: built once (repositories/base.py).
+_STATION_BY_ID = (
+    select(*_card_columns).select_from(_card_from).where(stations.c.id == bindparam("key_id"))
 )
 
 
@@ -93,8 +98,7 @@ class SqlNetworkRepo(Repo):
         return _card(row) if row else None
 
     async def station_by_id(self, station_id: int) -> StationCard | None:
-        query = select(*_card_columns).select_from(_card_from).where(stations.c.id == station_id)
-        row = (await self.conn.execute(query)).first()
+        row = (await self.conn.execute(_STATION_BY_ID, {"key_id": station_id})).first()
         return _card(row) if row else None
 
     async def stations(

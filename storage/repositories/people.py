@@ -2,37 +2,46 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.domain.roles import Role, Scope
 from bot.services.ports import Grant, PersonRow
 from storage.repositories.base import Repo
 from storage.schema import identities, people, role_grants
 
+# Who is talking: read by every update, so built once (storage/repositories/base.py).
+_BY_IDENTITY = (
+    select(
+        people.c.id,
+        people.c.display_name,
+        people.c.language,
+        identities.c.last_seen_at,
+        role_grants.c.id.label("grant_id"),
+        role_grants.c.role,
+        role_grants.c.county_id,
+        role_grants.c.township_id,
+        role_grants.c.station_id,
+    )
+    .select_from(
+        identities.join(people, people.c.id == identities.c.person_id).outerjoin(
+            role_grants,
+            (role_grants.c.person_id == people.c.id) & role_grants.c.revoked_at.is_(None),
+        )
+    )
+    .where(
+        identities.c.channel == bindparam("key_channel"),
+        identities.c.external_id == bindparam("key_external_id"),
+    )
+)
+
 
 class SqlPeopleRepo(Repo):
     async def by_identity(self, channel: str, external_id: str) -> PersonRow | None:
-        query = (
-            select(
-                people.c.id,
-                people.c.display_name,
-                people.c.language,
-                identities.c.last_seen_at,
-                role_grants.c.id.label("grant_id"),
-                role_grants.c.role,
-                role_grants.c.county_id,
-                role_grants.c.township_id,
-                role_grants.c.station_id,
+        row = (
+            await self.conn.execute(
+                _BY_IDENTITY, {"key_channel": channel, "key_external_id": external_id}
             )
-            .select_from(
-                identities.join(people, people.c.id == identities.c.person_id).outerjoin(
-                    role_grants,
-                    (role_grants.c.person_id == people.c.id) & role_grants.c.revoked_at.is_(None),
-                )
-            )
-            .where(identities.c.channel == channel, identities.c.external_id == external_id)
-        )
-        row = (await self.conn.execute(query)).first()
+        ).first()
         if row is None:
             return None
         grant = None

@@ -11,13 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
-from storage.repositories.base import Repo
+from storage.repositories.base import Repo, per_dialect
 from storage.schema import poison_updates as poison
 from storage.schema import processed_updates as pu
+
+# Three statements every update runs, built once (storage/repositories/base.py says why).
+_CLAIM = per_dialect(lambda insert: insert(pu).on_conflict_do_nothing())
+_STORE_REPLIES = (
+    update(pu)
+    .where(pu.c.bot_id == bindparam("key_bot"), pu.c.update_id == bindparam("key_update"))
+    .values(replies=bindparam("new_replies"))
+)
+_MARK_SENT = (
+    update(pu)
+    .where(
+        tuple_(pu.c.bot_id, pu.c.update_id).in_(bindparam("keys", expanding=True)),
+        pu.c.replies_sent_at.is_(None),
+    )
+    .values(replies_sent_at=bindparam("sent_at"))
+)
 
 
 @dataclass(frozen=True)
@@ -47,18 +63,14 @@ class SqlUpdateRepo:
         """False if the update committed before (or a concurrent transaction holding it
         committed: PostgreSQL waits on the key, then sees it)."""
         inserted = await self.conn.execute(
-            Repo(self.conn)
-            .insert(pu)
-            .values(bot_id=bot_id, update_id=update_id, claimed_at=now, finished_at=now)
-            .on_conflict_do_nothing()
+            Repo(self.conn).prepared(_CLAIM),
+            {"bot_id": bot_id, "update_id": update_id, "claimed_at": now, "finished_at": now},
         )
         return inserted.rowcount == 1
 
     async def store_replies(self, bot_id: int, update_id: int, replies: str) -> None:
         await self.conn.execute(
-            update(pu)
-            .where(pu.c.bot_id == bot_id, pu.c.update_id == update_id)
-            .values(replies=replies)
+            _STORE_REPLIES, {"key_bot": bot_id, "key_update": update_id, "new_replies": replies}
         )
 
     async def replies(self, bot_id: int, update_id: int) -> str:
@@ -67,13 +79,7 @@ class SqlUpdateRepo:
 
     async def mark_sent(self, keys: list[tuple[int, int]], now: datetime) -> None:
         if keys:
-            await self.conn.execute(
-                update(pu)
-                .where(
-                    tuple_(pu.c.bot_id, pu.c.update_id).in_(keys), pu.c.replies_sent_at.is_(None)
-                )
-                .values(replies_sent_at=now)
-            )
+            await self.conn.execute(_MARK_SENT, {"keys": keys, "sent_at": now})
 
     async def unsent(self, bot_id: int, limit: int = 500) -> list[Unsent]:
         query = (
