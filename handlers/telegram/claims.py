@@ -27,7 +27,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from adapters.evidence import EvidenceStore
 from adapters.statement_xlsx import write_statement
 from bot.config import Settings
-from bot.domain.claims import ClaimState, ClaimStep
+from bot.domain.claims import STATE_LABELS, ClaimState, ClaimStep
 from bot.domain.commands import (
     AddEvidence,
     ClaimOptions,
@@ -355,8 +355,10 @@ async def claims(
     services: Services,
 ) -> None:
     words = (command.args or "").split()
-    states = {s.value for s in ClaimState}
-    state = next((w for w in words if w in states), None)
+    # A state by its code (`submitted`) or as the reader's screens name it (`已提交`).
+    states = {s.value: s.value for s in ClaimState}
+    states |= {t(STATE_LABELS[s]): s.value for s in ClaimState}
+    state = next((states[w] for w in words if w in states), None)
     period = next((w for w in words if re.fullmatch(r"\d{4}-\d{2}", w)), None)
     county = next((w for w in words if w not in states and w != period), None)
     found = await services.run(ListClaims(county, state, period), actor)

@@ -80,7 +80,7 @@ COMMANDS = (
     ),
     Command(
         "stations",
-        N_("List stations (filters: below, idle, 黄牌, a township code, sort:activity)"),
+        N_("List stations (filters: below, idle, no check-in, 黄牌, township code, sort:activity)"),
         Action.LIST_STATIONS,
         # Filter words in the reader's language: the parser takes both.
         desk_example=N_("/stations DEMO-T01 below sort:downstream"),
@@ -181,7 +181,8 @@ COMMANDS += (
         N_("Subsidy claims: yours, or the county's review queue"),
         Action.VIEW_CLAIMS,
         example="/claims",
-        desk_example="/claims submitted 2026-10",
+        # A state in the reader's language: the handler takes both.
+        desk_example=N_("/claims submitted 2026-10"),
     ),
     Command(
         "submit",

@@ -363,3 +363,17 @@ async def test_a_keeper_gets_their_own_statement_as_xlsx_staff_a_station_in_scop
     bad = await chat.send(other, "/claims_statement 2026-13")
     assert not [c for c in bad.calls if isinstance(c, SendDocument)]
     assert "Write the month as YYYY-MM, e.g. 2026-10." in bad.text
+
+
+async def test_a_clerk_filters_the_queue_by_state_in_their_own_language(app, chat, people, clock):
+    keeper = await people.register(100, Role.KEEPER, "A-S1")
+    clerk = await people.register(201, Role.COUNTY_STAFF, "A")  # reads Chinese
+    await ship(app, clock, keeper, [f"SF10000000{n:02d}" for n in range(3)])
+    await close_october(app, clock)
+    number, *_ = await file_parcel_claim(chat, keeper)
+    waiting = await chat.send(clerk, f"/claims 已提交 {OCTOBER}")
+    assert f"#{number}" in waiting.text, waiting.text
+    assert f"#{number}" in (await chat.send(clerk, "/claims submitted")).text
+    none = await chat.send(clerk, "/claims 已批准")
+    assert f"#{number}" not in none.text, none.text
+    assert "已提交 2026-10" in (await chat.send(clerk, "/help")).text  # the example, in Chinese
