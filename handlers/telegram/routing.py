@@ -3,6 +3,11 @@
 An aiogram Router attaches to one parent for life, but tests and demo mode start several
 dispatchers in one process. `Routes` records handlers with the same decorator syntax and
 builds a fresh Router for each dispatcher.
+
+Magic filters (`F.text`, `F.photo | F.document`) are registered wrapped in `InlineMagic`:
+aiogram runs a filter that is not a coroutine in a worker thread (`asyncio.to_thread`),
+and `StateFilter(None), F.…` lets every stateless message reach three of them, so an
+intake line made three thread round trips for microseconds of attribute lookups.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, Filter, StateFilter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
+from magic_filter import MagicFilter
 
 
 class Routes:
@@ -30,6 +36,8 @@ class Routes:
         return self._record("edited_message", filters, kwargs)
 
     def _record(self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]):
+        filters = tuple(InlineMagic(f) if isinstance(f, MagicFilter) else f for f in filters)
+
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             self._handlers.append((observer, handler, filters, kwargs))
             return handler
@@ -46,6 +54,17 @@ class Routes:
         if gate is not None:
             router.message.filter(gate)
         return router
+
+
+class InlineMagic(Filter):
+    """A magic filter evaluated on the event loop's thread, with aiogram's own semantics
+    (its FilterObject calls `resolve(event)`; a dict result becomes handler data)."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
 
 
 class MessageGate(Filter):

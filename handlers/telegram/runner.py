@@ -14,7 +14,6 @@ from contextlib import AsyncExitStack, suppress
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.bootstrap import App
@@ -24,6 +23,7 @@ from handlers.telegram.outbox_sender import start_outbox_worker
 from handlers.telegram.pipeline.inbox import InboxProcessor
 from handlers.telegram.pipeline.polling import InboxPoller, retrying
 from handlers.telegram.pipeline.process import UpdatePipeline
+from handlers.telegram.session import PinnedAiohttpSession
 from jobs.scheduler import start_scheduler, stop_scheduler
 from storage.engine import WEBHOOK_MAX_CONNECTIONS
 from storage.repositories.inbox import SqlInbox
@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 
 def make_bot(token: str, api_base: str | None = None) -> Bot:
     # A custom server must be set on the session: unknown Bot(...) keywords are ignored.
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    session = (
+        PinnedAiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        if api_base
+        else PinnedAiohttpSession()
+    )
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
