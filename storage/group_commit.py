@@ -44,6 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import WRITE_OPTION, sqlite_inline_engine
+from storage.fast_sqlite import FastSqlite
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,18 +69,55 @@ class _InlineTransaction:
         self.sync.rollback()
 
 
+class _RawSavepoint:
+    """A SAVEPOINT sent straight to sqlite3 (when the fast path is on): SQLAlchemy's
+    NestedTransaction bookkeeping cost 3–4× the statements themselves, and an update
+    makes two or three of them. SQLAlchemy's own transaction (the shared BEGIN) does not
+    need to know: COMMIT and ROLLBACK end savepoints with it."""
+
+    def __init__(self, conn: _Inline, name: str) -> None:
+        self.conn, self.name = conn, name
+        self.is_active = True
+        conn.driver(f"SAVEPOINT {name}")
+
+    async def commit(self) -> None:
+        if self.is_active:
+            self.is_active = False
+            self.conn.driver(f"RELEASE SAVEPOINT {self.name}")
+
+    async def rollback(self) -> None:
+        if self.is_active:
+            self.is_active = False
+            self.conn.driver(f"ROLLBACK TO SAVEPOINT {self.name}")
+            self.conn.driver(f"RELEASE SAVEPOINT {self.name}")
+
+
 class _Inline:
     """The part of AsyncConnection the repositories use, over a sync connection, run
     where it is awaited (no thread hop)."""
 
-    def __init__(self, sync: Connection) -> None:
+    def __init__(self, sync: Connection, fast: FastSqlite | None = None) -> None:
         self.sync = sync
+        # The prebuilt statements straight on the sqlite3 cursor (storage/fast_sqlite.py),
+        # unless something listens to statements on this engine (then SQLAlchemy runs all).
+        dispatch = sync.dispatch
+        listened = dispatch.before_execute or dispatch.before_cursor_execute
+        self._fast = None if listened else fast
+        self._cursor = None
+        self._savepoints = 0
 
     @property
     def dialect(self):
         return self.sync.dialect
 
     async def execute(self, statement, parameters=None, *, execution_options=None):
+        fast = self._fast
+        if fast is not None and not execution_options:
+            plan = fast.plan(statement, parameters)
+            if plan is not None and self.sync.in_transaction():
+                if self._cursor is None:
+                    self._cursor = self.sync.connection.dbapi_connection.cursor()
+                return fast.run(self._cursor, plan, parameters)
         return self.sync.execute(statement, parameters, execution_options=execution_options)
 
     async def exec_driver_sql(self, statement, parameters=None, execution_options=None):
@@ -98,8 +136,18 @@ class _Inline:
             self.sync.execute(statement, parameters, execution_options=execution_options)
         )
 
-    async def begin_nested(self) -> _InlineTransaction:
+    async def begin_nested(self) -> _InlineTransaction | _RawSavepoint:
+        if self._fast is not None and self.sync.in_transaction():
+            self._savepoints += 1
+            return _RawSavepoint(self, f"cz_{self._savepoints}")
         return _InlineTransaction(self.sync.begin_nested())
+
+    def driver(self, sql: str) -> None:
+        """Driver SQL on this connection's cursor (SAVEPOINT and friends)."""
+        if self._cursor is None:
+            self._cursor = self.sync.connection.dbapi_connection.cursor()
+        assert self._fast is not None
+        self._fast.driver(self._cursor, sql)
 
     def in_transaction(self) -> bool:
         return self.sync.in_transaction()
@@ -134,7 +182,7 @@ class _Savepoints:
 
     def __init__(self, conn: _Inline) -> None:
         self._conn = conn
-        self._nested: _InlineTransaction | None = None
+        self._nested: _InlineTransaction | _RawSavepoint | None = None
 
     async def connect(self) -> _Savepoints:  # the "engine" side
         return self
@@ -142,7 +190,7 @@ class _Savepoints:
     async def execution_options(self, **_options: Any) -> _Savepoints:
         return self  # the shared transaction is a write transaction already
 
-    async def begin(self) -> _InlineTransaction:
+    async def begin(self) -> _InlineTransaction | _RawSavepoint:
         self._nested = await self._conn.begin_nested()
         return self._nested
 
@@ -173,6 +221,7 @@ class CommitGroup:
     def __init__(self, engine: AsyncEngine, *, most: int = 64) -> None:
         self.engine = engine
         self.inline = sqlite_inline_engine(engine)
+        self.fast = FastSqlite(self.inline.dialect)
         self.most = most
         self._lock = asyncio.Lock()
         self._waiting = 0  # updates waiting for their turn on the shared transaction
@@ -247,7 +296,7 @@ class CommitGroup:
                 sync.close()  # an error other than a held lock: give the connection back
                 raise
             if begun_here:
-                self._conn = _Inline(sync)
+                self._conn = _Inline(sync, self.fast)
                 return self._conn
             # BEGIN IMMEDIATE (storage/engine.py) waits in a worker thread while another
             # process holds the write lock (SQLite's busy timeout).
@@ -257,7 +306,7 @@ class CommitGroup:
             except BaseException:
                 begun.add_done_callback(lambda _done: sync.close())  # once the thread is done
                 raise
-            self._conn = _Inline(sync)
+            self._conn = _Inline(sync, self.fast)
         return self._conn
 
     async def _intact(self) -> bool:

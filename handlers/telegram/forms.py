@@ -27,6 +27,7 @@ from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from bot.services.forms import Confirmation, Finished, Question, Session, Step
 from handlers.telegram.callbacks import CancelCb, FieldChoiceCb, FormSaveCb, MenuCb
+from handlers.telegram.filters import HasPhotoOrDocument
 from handlers.telegram.form_buttons import chosen, session_to_save
 from handlers.telegram.keys import press_key
 from handlers.telegram.oneline import handle_line
@@ -256,7 +257,7 @@ async def confirm(
     await query.answer()
 
 
-@router.message(StateFilter(None), F.photo | F.document, flags=RECORD)
+@router.message(StateFilter(None), HasPhotoOrDocument(), flags=RECORD)
 async def photo_starts_intake(
     message: Message, state: FSMContext, bot: Bot, actor: Actor, t: Translator, services
 ) -> None:

@@ -18,6 +18,7 @@ from bot.presenters.shelf import shelf_text
 from bot.services.authz import Action, Actor
 from bot.services.bus import Services
 from handlers.telegram.callbacks import MenuCb, ShelfPageCb
+from handlers.telegram.filters import TextMatches
 from handlers.telegram.parcels import show_matches
 from handlers.telegram.routing import Routes
 
@@ -63,7 +64,7 @@ async def send_shelf(bot: Bot, chat_id: int, page: int, actor, t, services: Serv
 
 
 @router.message(Command("shelf"), flags=FLAGS)
-@router.message(StateFilter(None), F.text.func(SHELF_WORDS.fullmatch), flags=FLAGS)
+@router.message(StateFilter(None), TextMatches(SHELF_WORDS), flags=FLAGS)
 async def shelf(message: Message, bot: Bot, actor: Actor, t: Translator, services: Services):
     await send_shelf(bot, message.chat.id, 0, actor, t, services)
 
@@ -82,7 +83,7 @@ async def shelf_page(
     await send_shelf(query.bot, query.from_user.id, page, actor, t, services)
 
 
-@router.message(StateFilter(None), F.text.func(SEARCH.fullmatch), flags=FLAGS)
+@router.message(StateFilter(None), TextMatches(SEARCH), flags=FLAGS)
 async def search(message: Message, bot: Bot, actor: Actor, t: Translator, services: Services):
     match = SEARCH.fullmatch(message.text or "")
     assert match is not None

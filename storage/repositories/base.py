@@ -7,6 +7,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.fast_sqlite import prebuilt
+
 
 class Repo:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -31,10 +33,16 @@ class Repo:
 # time (the top SQLAlchemy entries in a cProfile of an intake update, benchmarks/
 # ledger_intake). The hot ones are built once at import, with `bindparam`s
 # for their values, and executed with a parameters dict: SQLAlchemy memoizes the cache
-# key on the statement object, so a call costs only the compiled-cache lookup.
+# key on the statement object, so a call costs only the compiled-cache lookup. Marked
+# `prebuilt`, they also take the SQLite fast path inside an update (storage/fast_sqlite.py).
+
+__all__ = ["Repo", "per_dialect", "prebuilt"]
 
 
 def per_dialect(build: Callable[[Callable[[Table], Any]], Any]) -> dict[str, Any]:
     """`build(insert)` once for each SQL dialect we run on, with that dialect's INSERT (the
     ON CONFLICT one); pick with `Repo.prepared`."""
-    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+    return {
+        "sqlite": prebuilt(build(sqlite.insert)),
+        "postgresql": prebuilt(build(postgresql.insert)),
+    }

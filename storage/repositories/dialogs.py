@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
-from storage.repositories.base import Repo
+from storage.repositories.base import Repo, prebuilt
 from storage.schema import dialog_states
 
 KeyTuple = tuple[int, int, int, int, str, str]  # bot, chat, user, thread, business, destiny
@@ -26,8 +26,10 @@ def _where(key: KeyTuple):
 
 # Read by every update (aiogram's FSM middleware), so built once (storage/repositories/
 # base.py says why); its parameters are the key's columns prefixed "key_".
-_GET = select(dialog_states.c.state, dialog_states.c.data).where(
-    and_(*(dialog_states.c[name] == bindparam(f"key_{name}") for name in _KEY_COLUMNS))
+_GET = prebuilt(
+    select(dialog_states.c.state, dialog_states.c.data).where(
+        and_(*(dialog_states.c[name] == bindparam(f"key_{name}") for name in _KEY_COLUMNS))
+    )
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain.ledger import EntryKind, EntryView, ParcelView
 from bot.domain.unit_prices import PastSale
-from storage.repositories.base import Repo, per_dialect
+from storage.repositories.base import Repo, per_dialect, prebuilt
 from storage.schema import (
     ledger_entries as le,
 )
@@ -39,7 +39,7 @@ _NEXT_PICKUP_SEQ = per_dialect(
         .returning(pickup_sequences.c.last_seq)
     )
 )
-_ADD_PARCEL = parcels.insert()
+_ADD_PARCEL = prebuilt(parcels.insert())
 
 _reversal = aliased(le, name="reversal")
 _entry_columns = (*le.c, products.c.name.label("product"), _reversal.c.id.label("reversed_by_id"))

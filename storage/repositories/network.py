@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, func, select
 
 from bot.domain.network import StationCard, StationStatus, Tier
 from bot.services.ports import CountyRef, TownshipRef
-from storage.repositories.base import Repo
+from storage.repositories.base import Repo, prebuilt
 from storage.schema import counties, stations, townships, villages
 
 _MICRO = Decimal("0.000001")
@@ -43,7 +43,7 @@ _card_from = (
 )
 
 # The keeper's own station, read by every ledger update: built once (repositories/base.py).
-_STATION_BY_ID = (
+_STATION_BY_ID = prebuilt(
     select(*_card_columns).select_from(_card_from).where(stations.c.id == bindparam("key_id"))
 )
 

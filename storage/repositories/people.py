@@ -6,11 +6,11 @@ from sqlalchemy import bindparam, select, update
 
 from bot.domain.roles import Role, Scope
 from bot.services.ports import Grant, PersonRow
-from storage.repositories.base import Repo
+from storage.repositories.base import Repo, prebuilt
 from storage.schema import identities, people, role_grants
 
 # Who is talking: read by every update, so built once (storage/repositories/base.py).
-_BY_IDENTITY = (
+_BY_IDENTITY = prebuilt(
     select(
         people.c.id,
         people.c.display_name,

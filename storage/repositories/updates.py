@@ -11,25 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import write_transaction
-from storage.repositories.base import Repo, per_dialect
+from storage.repositories.base import Repo, per_dialect, prebuilt
 from storage.schema import poison_updates as poison
 from storage.schema import processed_updates as pu
 
 # Three statements every update runs, built once (storage/repositories/base.py says why).
 _CLAIM = per_dialect(lambda insert: insert(pu).on_conflict_do_nothing())
-_STORE_REPLIES = (
+_STORE_REPLIES = prebuilt(
     update(pu)
     .where(pu.c.bot_id == bindparam("key_bot"), pu.c.update_id == bindparam("key_update"))
     .values(replies=bindparam("new_replies"))
 )
-_MARK_SENT = (
+# One row per parameter set, run as an executemany: the marks are usually one key (the
+# previous update's), and a fixed statement takes the fast path where an expanding IN
+# cannot (storage/fast_sqlite.py).
+_MARK_SENT = prebuilt(
     update(pu)
     .where(
-        tuple_(pu.c.bot_id, pu.c.update_id).in_(bindparam("keys", expanding=True)),
+        pu.c.bot_id == bindparam("key_bot"),
+        pu.c.update_id == bindparam("key_update"),
         pu.c.replies_sent_at.is_(None),
     )
     .values(replies_sent_at=bindparam("sent_at"))
@@ -79,7 +83,8 @@ class SqlUpdateRepo:
 
     async def mark_sent(self, keys: list[tuple[int, int]], now: datetime) -> None:
         if keys:
-            await self.conn.execute(_MARK_SENT, {"keys": keys, "sent_at": now})
+            marks = [{"key_bot": bot, "key_update": upd, "sent_at": now} for bot, upd in keys]
+            await self.conn.execute(_MARK_SENT, marks)
 
     async def unsent(self, bot_id: int, limit: int = 500) -> list[Unsent]:
         query = (
