@@ -14,18 +14,26 @@ through the same poller, inbox and processor with a do-nothing handler (it answe
 ledger entry; the script checks.
 
 `--postgres URL` runs the real bot on PostgreSQL too (a throw-away database).
+Like `python -m bot run`, each run freezes the started heap first (`settle_heap`);
+`--no-freeze` leaves it out, to compare; each run prints its longest garbage-collector
+pause. `--runs N` (default 3) alternates the runs N times, each on a fresh database, and the
+ratio is taken between medians: the do-nothing run alone moves by ±30 % from one run to
+the next on this shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import re
 import secrets
 import statistics
 import tempfile
 import time
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Dispatcher, Router
@@ -35,6 +43,7 @@ from sqlalchemy.engine import make_url
 
 from bot.bootstrap import App, build_app
 from bot.commands.keys import cli_key
+from bot.commands.run import settle_heap
 from bot.config import Settings
 from bot.domain.commands import CreateInvite
 from bot.domain.roles import Role
@@ -86,25 +95,67 @@ async def keeper_loop(fake: TimedFake, k: int, user: FakeUser, each: int, sent_a
             event.clear()
 
 
+class GcPauses:
+    """The garbage collector's pauses while the load runs (everything in flight waits)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+
+GC_PAUSES: list[float] = []  # the longest pause of each run, for the report
+
+
 async def drive(fake: TimedFake, users: list[FakeUser], each: int) -> tuple[float, list[float]]:
     sent_at: dict[str, float] = {}
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
     started = time.perf_counter()
-    await asyncio.gather(*(keeper_loop(fake, k, u, each, sent_at) for k, u in enumerate(users)))
+    try:
+        await asyncio.gather(*(keeper_loop(fake, k, u, each, sent_at) for k, u in enumerate(users)))
+    finally:
+        gc.callbacks.remove(pauses)
+        GC_PAUSES.append(pauses.longest)
     elapsed = time.perf_counter() - started
     waits = [fake.answered_at[t] - sent for t, sent in sent_at.items()]
     return elapsed, waits
 
 
-def report(name: str, count: int, elapsed: float, waits: list[float]) -> float:
+@dataclass(frozen=True)
+class Run:
+    rate: float
+    p50: float
+    p99: float
+
+
+def report(name: str, count: int, elapsed: float, waits: list[float]) -> Run:
     waits = sorted(waits)
-    p50 = statistics.median(waits)
-    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
-    rate = count / elapsed
-    print(f"{name:<34} {rate:7.1f} updates/s   p50 {p50 * 1000:6.0f} ms   p99 {p99 * 1000:6.0f} ms")
-    return rate
+    run = Run(
+        count / elapsed,
+        statistics.median(waits),
+        waits[min(len(waits) - 1, int(len(waits) * 0.99))],
+    )
+    print(f"  {name:<34} {line(run)}   longest gc pause {GC_PAUSES[-1] * 1000:5.1f} ms", flush=True)
+    return run
 
 
-async def real_bot(app: App, keepers: int, each: int) -> float:
+def line(run: Run) -> str:
+    return (
+        f"{run.rate:7.1f} updates/s   p50 {run.p50 * 1000:6.0f} ms   p99 {run.p99 * 1000:6.0f} ms"
+    )
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("rate", "p50", "p99")))
+
+
+async def real_bot(app: App, keepers: int, each: int) -> Run:
     codes = await seed_stations(app, keepers)
     async with TimedFake() as fake, live_bot(app, fake, polling_timeout=5) as live:
         users = []
@@ -126,7 +177,7 @@ async def real_bot(app: App, keepers: int, each: int) -> float:
     return report(f"real bot, {app.engine.dialect.name}", keepers * each, elapsed, waits)
 
 
-async def do_nothing(app: App, keepers: int, each: int) -> float:
+async def do_nothing(app: App, keepers: int, each: int) -> Run:
     """The same poller, inbox and processor; a dispatcher whose one handler says "ok"."""
     router = Router()
 
@@ -176,32 +227,62 @@ async def fresh_database(url: str):
         await admin.dispose()
 
 
-async def main(keepers: int, each: int, postgres: str | None) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        rates = {}
-        for name, run in (("nothing", do_nothing), ("sqlite", real_bot)):
-            settings = Settings(
-                _env_file=None,
-                database_url=f"sqlite+aiosqlite:///{Path(directory) / name}.db",
-                phone_hash_key=PHONE_KEY,
-                log_level="WARNING",
-            )
+async def one_round(
+    directory: Path, n: int, keepers: int, each: int, postgres: str | None, freeze: bool
+):
+    out = {}
+    for name, run in (("nothing", do_nothing), ("sqlite", real_bot)):
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite+aiosqlite:///{directory / name}{n}.db",
+            phone_hash_key=PHONE_KEY,
+            log_level="WARNING",
+        )
+        app = await build_app(settings)
+        if freeze:
+            settle_heap()  # as `python -m bot run` does once started
+        try:
+            out[name] = await run(app, keepers, each)
+        finally:
+            await app.close()
+    if postgres:
+        async with fresh_database(postgres) as url:
+            settings = Settings(_env_file=None, database_url=url, phone_hash_key=PHONE_KEY)
             app = await build_app(settings)
+            if freeze:
+                settle_heap()
             try:
-                rates[name] = await run(app, keepers, each)
+                out["postgresql"] = await real_bot(app, keepers, each)
             finally:
                 await app.close()
-        if postgres:
-            async with fresh_database(postgres) as url:
-                settings = Settings(_env_file=None, database_url=url, phone_hash_key=PHONE_KEY)
-                app = await build_app(settings)
-                try:
-                    rates["postgresql"] = await real_bot(app, keepers, each)
-                finally:
-                    await app.close()
-        for name in ("sqlite", "postgresql"):
-            if name in rates:
-                print(f"ratio {name} / do-nothing: {rates[name] / rates['nothing']:.2f}")
+    return out
+
+
+async def main(keepers: int, each: int, postgres: str | None, runs: int, freeze: bool) -> None:
+    print(f"{keepers} keepers x {each} parcels, {runs} rounds, load {os.getloadavg()[0]:.1f}")
+    results: dict[str, list[Run]] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for n in range(runs):
+            print(f"round {n + 1}")
+            for name, run in (
+                await one_round(Path(directory), n, keepers, each, postgres, freeze)
+            ).items():
+                results.setdefault(name, []).append(run)
+    gc.unfreeze()
+    medians = {name: median_run(runs) for name, runs in results.items()}
+    labels = {
+        "nothing": "do-nothing handler",
+        "sqlite": "real bot, SQLite",
+        "postgresql": "real bot, PostgreSQL",
+    }
+    print(f"medians of {runs} (load now {os.getloadavg()[0]:.1f}):")
+    for name, run in medians.items():
+        print(f"  {labels[name]:<34} {line(run)}")
+    for name in ("sqlite", "postgresql"):
+        if name in medians:
+            ratio = medians[name].rate / medians["nothing"].rate
+            p99 = medians[name].p99
+            print(f"ratio {name} / do-nothing: {ratio:.2f} (target >= 0.5; p99 {p99:.2f} s, < 1 s)")
 
 
 if __name__ == "__main__":
@@ -212,5 +293,9 @@ if __name__ == "__main__":
     parser.add_argument("--keepers", type=int, default=200)
     parser.add_argument("--each", type=int, default=10, help="parcels per keeper")
     parser.add_argument("--postgres", default=None, help="also run on this PostgreSQL URL")
+    parser.add_argument("--runs", type=int, default=3, help="alternated rounds (medians)")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="without `gc.freeze` after start (bot run's)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.keepers, args.each, args.postgres))
+    asyncio.run(main(args.keepers, args.each, args.postgres, args.runs, not args.no_freeze))
