@@ -65,8 +65,8 @@ def settle_heap() -> None:
     generation (`gc.freeze`): the modules, schemas and compiled statements of a started
     bot are hundreds of thousands of objects that a full collection would otherwise walk
     each time. Measured under `benchmarks.e2e_load` (gc callbacks): a full collection in
-    the middle of the load took 218 ms, every update in flight waiting; after the freeze
-    the longest pause was 2.6 ms. Objects created later are collected as ever."""
+    the middle of the load took 218–258 ms, every update in flight waiting; after the
+    freeze the longest pause was 16–32 ms. Objects created later are collected as ever."""
     gc.collect()
     gc.freeze()
 
