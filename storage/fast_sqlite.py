@@ -196,13 +196,20 @@ class FastResult:
         return None if row is None else row[0]
 
 
+# (dialect class, paramstyle) → (statement id, parameter names) → plan; statements are
+# module-level and live as long as the process, so their ids are stable.
+_PLANS: dict[tuple[type, str], dict[tuple[int, tuple[str, ...]], Plan | None]] = {}
+
+
 class FastSqlite:
     """Plans for registered statements on one SQLite engine's dialect."""
 
     def __init__(self, dialect: Any, registered: Mapping[int, Any] = REGISTERED) -> None:
         self.dialect = dialect
         self.registered = registered
-        self._plans: dict[tuple[int, tuple[str, ...]], Plan | None] = {}
+        # Shared by every group of this dialect kind: an app (a test, a benchmark round)
+        # does not compile the statements again.
+        self._plans = _PLANS.setdefault((type(dialect), dialect.paramstyle), {})
 
     def plan(self, statement: Any, params: Any) -> Plan | None:
         """The plan for `statement` with these parameters (a dict, or a list of dicts with

@@ -115,9 +115,7 @@ class _Inline:
         if fast is not None and not execution_options:
             plan = fast.plan(statement, parameters)
             if plan is not None and self.sync.in_transaction():
-                if self._cursor is None:
-                    self._cursor = self.sync.connection.dbapi_connection.cursor()
-                return fast.run(self._cursor, plan, parameters)
+                return fast.run(self._raw_cursor(), plan, parameters)
         return self.sync.execute(statement, parameters, execution_options=execution_options)
 
     async def exec_driver_sql(self, statement, parameters=None, execution_options=None):
@@ -144,10 +142,13 @@ class _Inline:
 
     def driver(self, sql: str) -> None:
         """Driver SQL on this connection's cursor (SAVEPOINT and friends)."""
+        assert self._fast is not None
+        self._fast.driver(self._raw_cursor(), sql)
+
+    def _raw_cursor(self):
         if self._cursor is None:
             self._cursor = self.sync.connection.dbapi_connection.cursor()
-        assert self._fast is not None
-        self._fast.driver(self._cursor, sql)
+        return self._cursor
 
     def in_transaction(self) -> bool:
         return self.sync.in_transaction()
